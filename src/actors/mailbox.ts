@@ -1,0 +1,103 @@
+import type { DecideContext, Result } from "../engine/decider.ts";
+import type { EngineEvent } from "../engine/engine-state.ts";
+import { rejection, type Rejection } from "../engine/rejection.ts";
+import type { EngineRuntime } from "./runtime.ts";
+
+export const MAILBOX_DEPTH_MAX_DEFAULT = 10_000;
+
+/** What one turn produced: events to journal and a value to answer with, or a rejection. */
+export type TurnOutcome<R> =
+  | { readonly ok: true; readonly events: EngineEvent[]; readonly value: R }
+  | { readonly ok: false; readonly rejection: Rejection };
+
+/** A turn: decide, then apply, all synchronously. It must not await. */
+export type Turn<R> = (ctx: DecideContext) => TurnOutcome<R>;
+
+const OVERLOADED: Result<never> = {
+  ok: false,
+  rejection: rejection("OVERLOADED", "too many requests are waiting for this resource; retry shortly"),
+};
+
+function journalUnavailable(): Result<never> {
+  return {
+    ok: false,
+    rejection: rejection(
+      "JOURNAL_UNAVAILABLE",
+      "the journal cannot make changes durable; no change was made",
+    ),
+  };
+}
+
+/**
+ * An actor's bounded mailbox. Messages run one at a time in arrival order, each to completion,
+ * with no await between deciding and applying, so an actor's state needs no locks. The answer to a
+ * message is held back until the journal batch holding its events is durable; a message with no
+ * events (a read or a rejection) still waits for everything it may have observed to be durable.
+ *
+ * The bound counts messages accepted but not yet answered, including those waiting on the disk:
+ * when the journal falls behind, a full mailbox refuses new work at once instead of growing.
+ */
+export class Mailbox {
+  private readonly queue: (() => void)[] = [];
+  private head = 0;
+  private unanswered = 0;
+  private drainScheduled = false;
+
+  constructor(
+    readonly name: string,
+    private readonly runtime: EngineRuntime,
+  ) {}
+
+  /** Messages accepted and not yet answered. */
+  get depth(): number {
+    return this.unanswered;
+  }
+
+  post<R>(turn: Turn<R>): Promise<Result<R>> {
+    if (this.unanswered >= this.runtime.mailboxDepthMax) {
+      return Promise.resolve(OVERLOADED);
+    }
+    if (this.runtime.journal.failure !== undefined) {
+      return Promise.resolve(journalUnavailable());
+    }
+    this.unanswered += 1;
+    return new Promise<Result<R>>((resolve) => {
+      this.queue.push(() => this.run(turn, resolve));
+      if (!this.drainScheduled) {
+        this.drainScheduled = true;
+        queueMicrotask(() => this.drain());
+      }
+    });
+  }
+
+  private drain(): void {
+    while (this.head < this.queue.length) {
+      const message = this.queue[this.head] as () => void;
+      this.head += 1;
+      message();
+    }
+    this.queue.length = 0;
+    this.head = 0;
+    this.drainScheduled = false;
+  }
+
+  private run<R>(turn: Turn<R>, resolve: (result: Result<R>) => void): void {
+    const ctx = this.runtime.context();
+    // An exception here is a broken invariant: it propagates and crashes the process, on purpose.
+    const outcome = turn(ctx);
+    const durable =
+      outcome.ok && outcome.events.length > 0
+        ? this.runtime.record(outcome.events, ctx.nowMs)
+        : this.runtime.journal.whenDurable();
+    durable.then(
+      () => {
+        this.unanswered -= 1;
+        resolve(outcome.ok ? { ok: true, value: outcome.value } : outcome);
+      },
+      () => {
+        this.unanswered -= 1;
+        resolve(journalUnavailable());
+      },
+    );
+  }
+}

@@ -1,0 +1,86 @@
+import type { DecideContext } from "../engine/decider.ts";
+import { evolveEngine, type EngineEvent, type EngineState } from "../engine/engine-state.ts";
+import type { Journal } from "../persistence/journal.ts";
+import type { Clock } from "./clock.ts";
+
+/** Snapshot after this many journaled events by default, so recovery replays a bounded tail. */
+export const SNAPSHOT_EVERY_EVENTS_DEFAULT = 200_000;
+
+export interface RuntimeOptions {
+  readonly state: EngineState;
+  readonly journal: Journal<EngineEvent>;
+  readonly clock: Clock;
+  readonly newId: () => string;
+  readonly mailboxDepthMax: number;
+  readonly snapshotEveryEvents: number;
+}
+
+/**
+ * What every actor shares: the state they each own a part of, the journal, the clock and the id
+ * source. It applies and journals events for them, and takes a snapshot every N events.
+ */
+export class EngineRuntime {
+  readonly state: EngineState;
+  readonly journal: Journal<EngineEvent>;
+  readonly clock: Clock;
+  readonly mailboxDepthMax: number;
+  private readonly newId: () => string;
+  private readonly snapshotEveryEvents: number;
+  private eventsSinceSnapshot = 0;
+  private snapshotInFlight = false;
+  private snapshotsTaken = 0;
+
+  constructor(options: RuntimeOptions) {
+    this.state = options.state;
+    this.journal = options.journal;
+    this.clock = options.clock;
+    this.newId = options.newId;
+    this.mailboxDepthMax = options.mailboxDepthMax;
+    this.snapshotEveryEvents = options.snapshotEveryEvents;
+  }
+
+  get snapshotCount(): number {
+    return this.snapshotsTaken;
+  }
+
+  /** The context of one turn: its time is read once, so everything the turn decides agrees on it. */
+  context(): DecideContext {
+    return { nowMs: this.clock.nowMs(), newId: this.newId };
+  }
+
+  /** Applies events to the in-memory state. Called inside a turn, right after `decide`. */
+  apply(events: readonly EngineEvent[]): void {
+    for (const event of events) {
+      evolveEngine(this.state, event);
+    }
+  }
+
+  /** Journals one turn's events as one atomic entry; resolves once they are durable. */
+  record(events: EngineEvent[], atMs: number): Promise<number> {
+    const durable = this.journal.append(events, atMs);
+    this.eventsSinceSnapshot += events.length;
+    if (this.eventsSinceSnapshot >= this.snapshotEveryEvents && !this.snapshotInFlight) {
+      void this.snapshotNow();
+    }
+    return durable;
+  }
+
+  /**
+   * Takes a snapshot of the state as it is now. The journal encodes it synchronously (so it matches
+   * the last appended seq) and writes it after that seq is durable. A failed snapshot is harmless:
+   * recovery falls back to the previous one and a longer replay.
+   */
+  async snapshotNow(): Promise<number | undefined> {
+    this.snapshotInFlight = true;
+    this.eventsSinceSnapshot = 0;
+    try {
+      const seq = await this.journal.writeSnapshot(this.state);
+      this.snapshotsTaken += 1;
+      return seq;
+    } catch {
+      return undefined;
+    } finally {
+      this.snapshotInFlight = false;
+    }
+  }
+}

@@ -1,0 +1,102 @@
+import { HOLD_TTL_MS_DEFAULT } from "./engine/limits.ts";
+
+/** Everything the server reads from its environment, validated before anything starts. */
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly databasePath: string;
+  readonly holdTtlMs: number;
+  readonly queueMaxActive: number;
+  readonly queueAdmitBatch: number;
+  readonly queueAdmitIntervalMs: number;
+  readonly queueActiveTtlMs: number;
+  readonly queueWaitIdleTtlMs: number;
+  readonly adminToken: string | undefined;
+  readonly seedDemo: boolean;
+  readonly mailboxDepthMax: number;
+  readonly snapshotEveryEvents: number;
+}
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+/** A setting's bounds: anything outside is a typo worth stopping for, not a value to clamp. */
+interface IntegerSetting {
+  readonly fallback: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+const INTEGER_SETTINGS = {
+  PORT: { fallback: 3000, min: 0, max: 65_535 },
+  HOLD_TTL_MS: { fallback: HOLD_TTL_MS_DEFAULT, min: 1, max: DAY_MS },
+  QUEUE_MAX_ACTIVE: { fallback: 1000, min: 1, max: 10_000_000 },
+  QUEUE_ADMIT_BATCH: { fallback: 100, min: 1, max: 10_000_000 },
+  QUEUE_ADMIT_INTERVAL_MS: { fallback: 1000, min: 1, max: DAY_MS },
+  QUEUE_ACTIVE_TTL_MS: { fallback: 600_000, min: 1, max: DAY_MS },
+  QUEUE_WAIT_IDLE_TTL_MS: { fallback: 300_000, min: 1, max: DAY_MS },
+  MAILBOX_DEPTH_MAX: { fallback: 10_000, min: 1, max: 10_000_000 },
+  SNAPSHOT_EVERY_EVENTS: { fallback: 200_000, min: 1, max: 1_000_000_000 },
+} as const satisfies Record<string, IntegerSetting>;
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function integer(env: Env, name: keyof typeof INTEGER_SETTINGS): number {
+  const { fallback, min, max } = INTEGER_SETTINGS[name];
+  const raw = env[name];
+  if (raw === undefined || raw === "") {
+    return fallback;
+  }
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+  }
+  return value;
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === "") {
+    return fallback;
+  }
+  if (/^(true|1|yes)$/i.test(raw)) {
+    return true;
+  }
+  if (/^(false|0|no)$/i.test(raw)) {
+    return false;
+  }
+  throw new ConfigError(`${name} must be true or false, got ${JSON.stringify(raw)}`);
+}
+
+export function loadConfig(env: Env): Config {
+  const adminToken = env.ADMIN_TOKEN;
+  if (adminToken !== undefined && adminToken.length > 0 && !/^\S{8,256}$/.test(adminToken)) {
+    throw new ConfigError("ADMIN_TOKEN must be 8..256 characters without spaces");
+  }
+  const host = env.HOST ?? "127.0.0.1";
+  if (host.trim() === "") {
+    throw new ConfigError("HOST must not be empty");
+  }
+  const databasePath = env.DATABASE_PATH ?? "./data/journal.db";
+  if (databasePath.trim() === "") {
+    throw new ConfigError("DATABASE_PATH must not be empty");
+  }
+  return {
+    port: integer(env, "PORT"),
+    host,
+    databasePath,
+    holdTtlMs: integer(env, "HOLD_TTL_MS"),
+    queueMaxActive: integer(env, "QUEUE_MAX_ACTIVE"),
+    queueAdmitBatch: integer(env, "QUEUE_ADMIT_BATCH"),
+    queueAdmitIntervalMs: integer(env, "QUEUE_ADMIT_INTERVAL_MS"),
+    queueActiveTtlMs: integer(env, "QUEUE_ACTIVE_TTL_MS"),
+    queueWaitIdleTtlMs: integer(env, "QUEUE_WAIT_IDLE_TTL_MS"),
+    adminToken: adminToken === undefined || adminToken === "" ? undefined : adminToken,
+    seedDemo: boolean(env, "SEED_DEMO", true),
+    mailboxDepthMax: integer(env, "MAILBOX_DEPTH_MAX"),
+    snapshotEveryEvents: integer(env, "SNAPSHOT_EVERY_EVENTS"),
+  };
+}

@@ -1,0 +1,109 @@
+import { evolveCatalog, initialCatalogState, type CatalogEvent, type CatalogState } from "./catalog.ts";
+import { assert } from "./decider.ts";
+import {
+  evolveIdempotency,
+  initialIdempotencyState,
+  type IdempotencyKeyRecorded,
+  type IdempotencyState,
+} from "./idempotency.ts";
+import type { KeyedResult } from "./receipts.ts";
+import { evolveSchedule, initialScheduleState, type ScheduleEvent, type ScheduleState } from "./schedule.ts";
+import { evolveWallet, initialWalletState, type WalletEvent, type WalletState } from "./wallet.ts";
+
+/**
+ * Everything the engine knows, as plain data: it is what a snapshot holds and what replay rebuilds.
+ * Each actor owns one part (a schedule, a shard of wallets); the indexes are derived from events.
+ */
+export interface EngineState {
+  readonly catalog: CatalogState;
+  readonly schedules: Map<string, ScheduleState>;
+  readonly wallets: Map<string, WalletState>;
+  readonly idempotency: IdempotencyState<KeyedResult>;
+  /** Which schedule a reservation belongs to, so a payment by reservation id finds its actor. */
+  readonly reservationSchedules: Map<string, string>;
+  /** Each user's reservation ids, oldest first. */
+  readonly userReservations: Map<string, string[]>;
+}
+
+export type EngineEvent = CatalogEvent | ScheduleEvent | WalletEvent | IdempotencyKeyRecorded<KeyedResult>;
+
+export function initialEngineState(): EngineState {
+  return {
+    catalog: initialCatalogState(),
+    schedules: new Map(),
+    wallets: new Map(),
+    idempotency: initialIdempotencyState(),
+    reservationSchedules: new Map(),
+    userReservations: new Map(),
+  };
+}
+
+/** The journal's stream id of an event: the aggregate it belongs to. */
+export function streamOf(event: EngineEvent): string {
+  switch (event.type) {
+    case "ConcertCreated":
+      return `concert:${event.concertId}`;
+    case "SeatsHeld":
+    case "HoldExpired":
+    case "HoldCancelled":
+    case "ReservationConfirmed":
+      return `schedule:${event.scheduleId}`;
+    case "BalanceCharged":
+    case "PaymentDebited":
+      return `wallet:${event.userId}`;
+    case "IdempotencyKeyRecorded":
+      return `idempotency:${event.userId}`;
+  }
+}
+
+export function scheduleOf(state: EngineState, scheduleId: string): ScheduleState {
+  const schedule = state.schedules.get(scheduleId);
+  assert(schedule !== undefined, `event for unknown schedule ${scheduleId}`);
+  return schedule;
+}
+
+/** The user's wallet, created empty on first use: every valid user id has a balance of 0 to start. */
+export function walletOf(state: EngineState, userId: string): WalletState {
+  let wallet = state.wallets.get(userId);
+  if (wallet === undefined) {
+    wallet = initialWalletState(userId);
+    state.wallets.set(userId, wallet);
+  }
+  return wallet;
+}
+
+/** Applies one event. Recovery is `events.reduce(evolveEngine, initialEngineState())`. */
+export function evolveEngine(state: EngineState, event: EngineEvent): EngineState {
+  switch (event.type) {
+    case "ConcertCreated":
+      evolveCatalog(state.catalog, event);
+      for (const spec of event.schedules) {
+        state.schedules.set(spec.scheduleId, initialScheduleState(event.concertId, spec));
+      }
+      break;
+    case "SeatsHeld": {
+      evolveSchedule(scheduleOf(state, event.scheduleId), event);
+      state.reservationSchedules.set(event.reservationId, event.scheduleId);
+      const mine = state.userReservations.get(event.userId);
+      if (mine === undefined) {
+        state.userReservations.set(event.userId, [event.reservationId]);
+      } else {
+        mine.push(event.reservationId);
+      }
+      break;
+    }
+    case "HoldExpired":
+    case "HoldCancelled":
+    case "ReservationConfirmed":
+      evolveSchedule(scheduleOf(state, event.scheduleId), event);
+      break;
+    case "BalanceCharged":
+    case "PaymentDebited":
+      evolveWallet(walletOf(state, event.userId), event);
+      break;
+    case "IdempotencyKeyRecorded":
+      evolveIdempotency(state.idempotency, event);
+      break;
+  }
+  return state;
+}

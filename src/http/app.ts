@@ -1,0 +1,127 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { swaggerUI } from "@hono/swagger-ui";
+import type { Context } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
+import { secureHeaders } from "hono/secure-headers";
+import type { Engine } from "../actors/engine.ts";
+import { sendError } from "./errors.ts";
+import type { HttpMetrics } from "./metrics.ts";
+import { registerBookingRoutes } from "./booking-routes.ts";
+import { registerCatalogRoutes } from "./catalog-routes.ts";
+import { registerOperationRoutes } from "./operation-routes.ts";
+import { registerQueueRoutes } from "./queue-routes.ts";
+import { registerWalletRoutes } from "./wallet-routes.ts";
+
+/** Request bodies above this are refused with 413 before they are parsed. */
+export const REQUEST_BODY_BYTES_MAX = 16 * 1024;
+
+export interface AppDeps {
+  readonly engine: Engine;
+  readonly metrics: HttpMetrics;
+  /** Unset disables the admin API (403 ADMIN_DISABLED). */
+  readonly adminToken: string | undefined;
+  readonly startedAtMs: number;
+  /** Called with unexpected errors (never with client mistakes). */
+  readonly logError?: (error: unknown) => void;
+}
+
+export type App = OpenAPIHono;
+
+/**
+ * Builds the HTTP API over an engine. Handlers validate, call one engine method and map its
+ * result; every error, whoever raises it, leaves through the same error body and status table.
+ */
+export function createApp(deps: AppDeps): App {
+  const app = new OpenAPIHono({
+    defaultHook: (result, c) => {
+      if (!result.success) {
+        return sendError(c, "VALIDATION_FAILED", describeIssues(result.error.issues));
+      }
+      return undefined;
+    },
+  });
+
+  app.use(secureHeaders());
+  app.use(async (c, next) => {
+    const startedNs = process.hrtime.bigint();
+    await next();
+    const seconds = Number(process.hrtime.bigint() - startedNs) / 1e9;
+    deps.metrics.requestDuration.observe(
+      { method: c.req.method, route: c.req.routePath, status: String(c.res.status) },
+      seconds,
+    );
+  });
+  app.use(
+    bodyLimit({
+      maxSize: REQUEST_BODY_BYTES_MAX,
+      onError: (c) =>
+        sendError(c, "PAYLOAD_TOO_LARGE", `request bodies are limited to ${REQUEST_BODY_BYTES_MAX} bytes`),
+    }),
+  );
+  app.use("/api/*", async (c, next) => {
+    await next();
+    c.header("Cache-Control", "no-store");
+  });
+
+  registerQueueRoutes(app, deps);
+  registerCatalogRoutes(app, deps);
+  registerWalletRoutes(app, deps);
+  registerBookingRoutes(app, deps);
+  registerOperationRoutes(app, deps);
+
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "Ticket on-sale engine",
+      version: "1.0.0",
+      description: "Concert seat reservations: waiting room, seat holds, prepaid balance and payments.",
+    },
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", "queueToken", { type: "http", scheme: "bearer" });
+  app.openAPIRegistry.registerComponent("securitySchemes", "adminToken", { type: "http", scheme: "bearer" });
+  app.get("/docs", swaggerUI({ url: "/openapi.json" }));
+
+  const routes = app.routes
+    .filter((route) => route.method !== "ALL")
+    .map((route) => ({ method: route.method, pattern: routePattern(route.path) }));
+  app.notFound((c) => {
+    const allowed = routes.filter((route) => route.pattern.test(c.req.path)).map((route) => route.method);
+    if (allowed.length > 0) {
+      c.header("Allow", [...new Set(allowed)].join(", "));
+      return sendError(c, "METHOD_NOT_ALLOWED", `${c.req.method} is not allowed on ${c.req.path}`);
+    }
+    return sendError(c, "NOT_FOUND", `no route for ${c.req.method} ${c.req.path}`);
+  });
+  app.onError((error, c) => handleError(error, c, deps));
+  return app;
+}
+
+function handleError(error: Error, c: Context, deps: AppDeps): Response {
+  if (error instanceof HTTPException && error.status < 500) {
+    // The JSON validator raises this for a body that does not parse.
+    return sendError(c, "VALIDATION_FAILED", error.message || "the request body is not valid JSON");
+  }
+  deps.logError?.(error);
+  return sendError(c, "INTERNAL_ERROR", "the server failed to answer this request");
+}
+
+function describeIssues(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
+  return issues
+    .slice(0, 5)
+    .map((issue) =>
+      issue.path.length > 0 ? `${issue.path.map(String).join(".")}: ${issue.message}` : issue.message,
+    )
+    .join("; ");
+}
+
+/** A route path such as /api/v1/schedules/:scheduleId/seats as a regular expression. */
+function routePattern(path: string): RegExp {
+  const source = path
+    .split("/")
+    .map((part) =>
+      part.startsWith(":") ? "[^/]+" : part === "*" ? ".*" : part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"),
+    )
+    .join("/");
+  return new RegExp(`^${source}/?$`);
+}

@@ -1,0 +1,48 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+/** Everything /metrics reports. One registry per app, so tests can build apps side by side. */
+export class HttpMetrics {
+  readonly registry = new Registry();
+  readonly requestDuration = new Histogram({
+    name: "http_request_duration_seconds",
+    help: "Time from request to response, by route and status",
+    labelNames: ["method", "route", "status"] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+  readonly holds = new Counter({
+    name: "booking_holds_total",
+    help: "Seat holds answered, by outcome",
+    labelNames: ["outcome"] as const,
+    registers: [this.registry],
+  });
+  readonly payments = new Counter({
+    name: "booking_payments_total",
+    help: "Payments answered, by outcome",
+    labelNames: ["outcome"] as const,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Registers a gauge whose value is read from the engine at scrape time. */
+  gauge(
+    name: string,
+    help: string,
+    labelNames: readonly string[],
+    read: (set: (labels: Record<string, string>, value: number) => void) => void,
+  ): void {
+    const gauge = new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [this.registry],
+      collect() {
+        gauge.reset();
+        read((labels, value) => gauge.set(labels, value));
+      },
+    });
+  }
+}

@@ -1,0 +1,81 @@
+import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import type { TokenView } from "../actors/engine.ts";
+import type { AppDeps } from "./app.ts";
+import { sendRejection } from "./errors.ts";
+import { BEARER_TOKEN, errorResponses, jsonBody, jsonResponse } from "./openapi-helpers.ts";
+import { bearerToken } from "./respond.ts";
+import { IssueTokenBody, TokenSchema } from "./schemas.ts";
+import { isoTimeOrNull } from "./views.ts";
+
+function tokenView(view: TokenView) {
+  return {
+    token: view.token,
+    userId: view.userId,
+    concertId: view.concertId,
+    status: view.status,
+    position: view.position,
+    estimatedWaitSeconds: view.estimatedWaitSeconds,
+    expiresAt: isoTimeOrNull(view.expiresAtMs),
+    pollAfterSeconds: view.pollAfterSeconds,
+    opensAt: isoTimeOrNull(view.opensAtMs),
+  };
+}
+
+const issueToken = createRoute({
+  method: "post",
+  path: "/api/v1/queue/tokens",
+  tags: ["Waiting room"],
+  summary: "Take a place in a concert's waiting room (or get your live token back)",
+  request: jsonBody(IssueTokenBody),
+  responses: {
+    201: jsonResponse(TokenSchema, "A new token, WAITING with its position or ACTIVE at once"),
+    200: jsonResponse(TokenSchema, "The user's live token for this concert"),
+    ...errorResponses([400, "VALIDATION_FAILED"], [404, "CONCERT_NOT_FOUND"], [503, "OVERLOADED"]),
+  },
+});
+
+const currentToken = createRoute({
+  method: "get",
+  path: "/api/v1/queue/tokens/current",
+  tags: ["Waiting room"],
+  summary: "Poll the status of your token; poll again after pollAfterSeconds",
+  security: BEARER_TOKEN,
+  responses: {
+    200: jsonResponse(TokenSchema, "The token's status, position and estimated wait"),
+    ...errorResponses([401, "TOKEN_INVALID or TOKEN_EXPIRED"]),
+  },
+});
+
+const leaveQueue = createRoute({
+  method: "delete",
+  path: "/api/v1/queue/tokens/current",
+  tags: ["Waiting room"],
+  summary: "Leave the waiting room; everyone behind moves up",
+  security: BEARER_TOKEN,
+  responses: { 204: { description: "Left" }, ...errorResponses([401, "TOKEN_INVALID or TOKEN_EXPIRED"]) },
+});
+
+export function registerQueueRoutes(app: OpenAPIHono, { engine }: AppDeps): void {
+  app.openapi(issueToken, async (c) => {
+    const { userId, concertId } = c.req.valid("json");
+    const result = await engine.issueToken(userId, concertId);
+    if (!result.ok) {
+      return sendRejection(c, result.rejection);
+    }
+    return c.json(tokenView(result.value.token), result.value.created ? 201 : 200);
+  });
+
+  app.openapi(currentToken, async (c) => {
+    const result = await engine.currentToken(bearerToken(c));
+    if (!result.ok) {
+      return sendRejection(c, result.rejection);
+    }
+    c.header("Retry-After", String(result.value.pollAfterSeconds));
+    return c.json(tokenView(result.value), 200);
+  });
+
+  app.openapi(leaveQueue, async (c) => {
+    const result = await engine.leaveQueue(bearerToken(c));
+    return result.ok ? c.body(null, 204) : sendRejection(c, result.rejection);
+  });
+}

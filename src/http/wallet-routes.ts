@@ -1,0 +1,81 @@
+import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import type { AppDeps } from "./app.ts";
+import { errorResponses, jsonBody, jsonResponse } from "./openapi-helpers.ts";
+import { respond } from "./respond.ts";
+import {
+  Balance,
+  ChargeBody,
+  ChargeReceipt,
+  IdempotencyHeaders,
+  TRANSACTIONS_LIMIT_DEFAULT,
+  TransactionList,
+  TransactionQuery,
+  UserParams,
+} from "./schemas.ts";
+import { chargeView, transactionView } from "./views.ts";
+
+const getBalance = createRoute({
+  method: "get",
+  path: "/api/v1/users/{userId}/balance",
+  tags: ["Balance"],
+  summary: "A user's prepaid balance (0 for a new user)",
+  request: { params: UserParams },
+  responses: {
+    200: jsonResponse(Balance, "The balance in won"),
+    ...errorResponses([400, "VALIDATION_FAILED"]),
+  },
+});
+
+const charge = createRoute({
+  method: "post",
+  path: "/api/v1/users/{userId}/balance/charge",
+  tags: ["Balance"],
+  summary: "Add money to a balance",
+  request: { params: UserParams, headers: IdempotencyHeaders, ...jsonBody(ChargeBody) },
+  responses: {
+    200: jsonResponse(ChargeReceipt, "The new balance and the ledger transaction id"),
+    ...errorResponses(
+      [400, "VALIDATION_FAILED"],
+      [422, "BALANCE_LIMIT_EXCEEDED or IDEMPOTENCY_KEY_REUSED"],
+      [503, "OVERLOADED"],
+    ),
+  },
+});
+
+const listTransactions = createRoute({
+  method: "get",
+  path: "/api/v1/users/{userId}/balance/transactions",
+  tags: ["Balance"],
+  summary: "A user's ledger, newest first",
+  request: { params: UserParams, query: TransactionQuery },
+  responses: {
+    200: jsonResponse(
+      TransactionList,
+      "Ledger transactions; amount is positive and type gives the direction",
+    ),
+    ...errorResponses([400, "VALIDATION_FAILED"]),
+  },
+});
+
+export function registerWalletRoutes(app: OpenAPIHono, { engine }: AppDeps): void {
+  app.openapi(getBalance, async (c) => {
+    const { userId } = c.req.valid("param");
+    return respond(c, await engine.booking.balance(userId), 200, (balance) => ({ userId, balance }));
+  });
+
+  app.openapi(charge, async (c) => {
+    const { userId } = c.req.valid("param");
+    const { amount } = c.req.valid("json");
+    const result = await engine.charge(userId, amount, c.req.valid("header")["idempotency-key"]);
+    return respond(c, result, 200, chargeView);
+  });
+
+  app.openapi(listTransactions, async (c) => {
+    const { userId } = c.req.valid("param");
+    const limit = c.req.valid("query").limit ?? TRANSACTIONS_LIMIT_DEFAULT;
+    return respond(c, await engine.booking.transactions(userId, limit), 200, (transactions) => ({
+      userId,
+      transactions: transactions.map(transactionView),
+    }));
+  });
+}

@@ -1,0 +1,93 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { serve } from "@hono/node-server";
+import { nanoid } from "nanoid";
+import { SystemClock } from "./actors/clock.ts";
+import { startEngine, type Engine } from "./actors/engine.ts";
+import { ConfigError, loadConfig, type Config } from "./config.ts";
+import { createApp } from "./http/app.ts";
+import { HttpMetrics } from "./http/metrics.ts";
+import { registerEngineMetrics } from "./http/engine-metrics.ts";
+import { seedDemoData } from "./demo-data.ts";
+
+/** In-flight requests get this long to finish on shutdown before their connections are cut. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+function readConfig(): Config {
+  try {
+    return loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`configuration error: ${error.message}`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
+async function main(): Promise<void> {
+  const config = readConfig();
+  mkdirSync(dirname(config.databasePath), { recursive: true });
+  const startedAtMs = Date.now();
+  const engine: Engine = await startEngine({ config, clock: new SystemClock(), newId: () => nanoid() });
+  console.log(
+    `recovered ${engine.recovery.eventsReplayed} events after snapshot seq ${engine.recovery.snapshotSeq} ` +
+      `from ${config.databasePath} in ${engine.recovery.durationMs.toFixed(0)} ms`,
+  );
+  if (config.seedDemo) {
+    const seeded = await seedDemoData(engine);
+    if (seeded !== undefined) {
+      console.log(`created demo concert ${seeded}`);
+    }
+  }
+
+  const metrics = new HttpMetrics();
+  registerEngineMetrics(metrics, engine);
+  const app = createApp({
+    engine,
+    metrics,
+    adminToken: config.adminToken,
+    startedAtMs,
+    logError: (error) => console.error("unexpected error:", error),
+  });
+  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
+    console.log(`listening on http://${config.host}:${info.port}`);
+  });
+
+  let stopping = false;
+  const shutdown = (signal: string): void => {
+    if (stopping) {
+      return;
+    }
+    stopping = true;
+    console.log(`${signal}: finishing in-flight requests, then flushing the journal`);
+    const forceClose = setTimeout(() => {
+      if ("closeAllConnections" in server) {
+        server.closeAllConnections();
+      }
+    }, SHUTDOWN_GRACE_MS);
+    forceClose.unref();
+    server.close(() => {
+      engine
+        .stop()
+        .then(() => {
+          console.log("journal flushed; bye");
+          process.exit(0);
+        })
+        .catch((error: unknown) => {
+          console.error("could not flush the journal:", error);
+          process.exit(1);
+        });
+    });
+    if ("closeIdleConnections" in server) {
+      server.closeIdleConnections();
+    }
+  };
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  process.on("SIGINT", () => shutdown("SIGINT"));
+}
+
+main().catch((error: unknown) => {
+  console.error("failed to start:", error instanceof Error ? error.message : error);
+  process.exit(1);
+});
