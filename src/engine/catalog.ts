@@ -70,6 +70,9 @@ export function decideCatalog(
   if (command.schedules.length === 0 || command.schedules.length > SCHEDULES_PER_CONCERT_MAX) {
     return refuse(rejection("VALIDATION_FAILED", `a concert has 1..${SCHEDULES_PER_CONCERT_MAX} schedules`));
   }
+  if (command.onSaleAtMs !== null && !Number.isSafeInteger(command.onSaleAtMs)) {
+    return refuse(rejection("VALIDATION_FAILED", "onSaleAt must be a valid time"));
+  }
   for (const schedule of command.schedules) {
     if (!isWholeIn(schedule.seatCount, 1, SEATS_PER_SCHEDULE_MAX)) {
       return refuse(

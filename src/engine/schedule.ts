@@ -133,6 +133,9 @@ export function decideSchedule(
 
 function holdSeats(state: ScheduleState, command: HoldSeats, ctx: DecideContext): Decision<ScheduleEvent> {
   const { seatNumbers } = command;
+  if (!Number.isSafeInteger(command.holdTtlMs) || command.holdTtlMs <= 0) {
+    return refuse(rejection("VALIDATION_FAILED", "a hold must last a positive whole number of milliseconds"));
+  }
   if (seatNumbers.length === 0 || seatNumbers.length > SEATS_PER_HOLD_MAX) {
     return refuse(rejection("VALIDATION_FAILED", `a hold has 1..${SEATS_PER_HOLD_MAX} seats`));
   }
