@@ -1,4 +1,5 @@
 import { HOLD_TTL_MS_DEFAULT } from "./engine/limits.ts";
+import * as queue from "./engine/waiting-room.ts";
 
 /** Everything the server reads from its environment, validated before anything starts. */
 export interface Config {
@@ -33,11 +34,31 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 const INTEGER_SETTINGS = {
   PORT: { fallback: 3000, min: 0, max: 65_535 },
   HOLD_TTL_MS: { fallback: HOLD_TTL_MS_DEFAULT, min: 1, max: DAY_MS },
-  QUEUE_MAX_ACTIVE: { fallback: 1000, min: 1, max: 10_000_000 },
-  QUEUE_ADMIT_BATCH: { fallback: 100, min: 1, max: 10_000_000 },
-  QUEUE_ADMIT_INTERVAL_MS: { fallback: 1000, min: 1, max: DAY_MS },
-  QUEUE_ACTIVE_TTL_MS: { fallback: 600_000, min: 1, max: DAY_MS },
-  QUEUE_WAIT_IDLE_TTL_MS: { fallback: 300_000, min: 1, max: DAY_MS },
+  QUEUE_MAX_ACTIVE: {
+    fallback: queue.QUEUE_MAX_ACTIVE_DEFAULT,
+    min: queue.QUEUE_MAX_ACTIVE_MIN,
+    max: queue.QUEUE_MAX_ACTIVE_MAX,
+  },
+  QUEUE_ADMIT_BATCH: {
+    fallback: queue.QUEUE_ADMIT_BATCH_DEFAULT,
+    min: queue.QUEUE_ADMIT_BATCH_MIN,
+    max: queue.QUEUE_ADMIT_BATCH_MAX,
+  },
+  QUEUE_ADMIT_INTERVAL_MS: {
+    fallback: queue.QUEUE_ADMIT_INTERVAL_MS_DEFAULT,
+    min: queue.QUEUE_ADMIT_INTERVAL_MS_MIN,
+    max: queue.QUEUE_ADMIT_INTERVAL_MS_MAX,
+  },
+  QUEUE_ACTIVE_TTL_MS: {
+    fallback: queue.QUEUE_ACTIVE_TTL_MS_DEFAULT,
+    min: queue.QUEUE_ACTIVE_TTL_MS_MIN,
+    max: queue.QUEUE_ACTIVE_TTL_MS_MAX,
+  },
+  QUEUE_WAIT_IDLE_TTL_MS: {
+    fallback: queue.QUEUE_WAIT_IDLE_TTL_MS_DEFAULT,
+    min: queue.QUEUE_WAIT_IDLE_TTL_MS_MIN,
+    max: queue.QUEUE_WAIT_IDLE_TTL_MS_MAX,
+  },
   MAILBOX_DEPTH_MAX: { fallback: 10_000, min: 1, max: 10_000_000 },
   SNAPSHOT_EVERY_EVENTS: { fallback: 200_000, min: 1, max: 1_000_000_000 },
 } as const satisfies Record<string, IntegerSetting>;

@@ -29,7 +29,21 @@ async function main(): Promise<void> {
   const config = readConfig();
   mkdirSync(dirname(config.databasePath), { recursive: true });
   const startedAtMs = Date.now();
-  const engine: Engine = await startEngine({ config, clock: new SystemClock(), newId: () => nanoid() });
+  const engine: Engine = await startEngine({
+    databasePath: config.databasePath,
+    clock: new SystemClock(),
+    newId: () => nanoid(),
+    holdTtlMs: config.holdTtlMs,
+    mailboxDepthMax: config.mailboxDepthMax,
+    snapshotEveryEvents: config.snapshotEveryEvents,
+    waitingRoom: {
+      maxActive: config.queueMaxActive,
+      admitBatch: config.queueAdmitBatch,
+      admitIntervalMs: config.queueAdmitIntervalMs,
+      activeTtlMs: config.queueActiveTtlMs,
+      waitIdleTtlMs: config.queueWaitIdleTtlMs,
+    },
+  });
   console.log(
     `recovered ${engine.recovery.eventsReplayed} events after snapshot seq ${engine.recovery.snapshotSeq} ` +
       `from ${config.databasePath} in ${engine.recovery.durationMs.toFixed(0)} ms`,
@@ -52,6 +66,11 @@ async function main(): Promise<void> {
   });
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     console.log(`listening on http://${config.host}:${info.port}`);
+  });
+
+  server.on("error", (error: Error) => {
+    console.error(`cannot serve on ${config.host}:${config.port}: ${error.message}`);
+    void engine.stop().finally(() => process.exit(1));
   });
 
   let stopping = false;

@@ -1,8 +1,10 @@
 import { decideCatalog, type Concert, type CreateConcert } from "../engine/catalog.ts";
+import { waitingRoomOf } from "../engine/engine-state.ts";
 import { assert, type Result } from "../engine/decider.ts";
 import type { ChargeReceipt, PaymentReceipt } from "../engine/receipts.ts";
 import { rejection, type Rejection } from "../engine/rejection.ts";
 import { SEAT_STATUS_NAMES, statusAt, type Reservation, type SeatStatusName } from "../engine/schedule.ts";
+import { decideWaitingRoom, type WaitingRoomSettings } from "../engine/waiting-room.ts";
 import type { LedgerTransaction } from "../engine/wallet.ts";
 import type { IdempotencyKey } from "./keyed-turn.ts";
 import { Mailbox } from "./mailbox.ts";
@@ -13,6 +15,10 @@ import { WalletActor, walletShardOf } from "./wallet-actor.ts";
 export interface BookingEngineOptions {
   readonly holdTtlMs: number;
   readonly walletShards: number;
+  /** The settings a new concert's waiting room starts with (its on-sale time comes from the concert). */
+  readonly waitingRoomDefaults: WaitingRoomSettings;
+  /** Called within the turn that created a concert, to start its waiting room's actor. */
+  readonly onConcertCreated: (concert: Concert) => void;
 }
 
 export interface ScheduleSummary {
@@ -86,21 +92,35 @@ export class BookingEngine {
     ];
   }
 
+  /**
+   * Creates a concert, its schedules and its waiting room, configured with the defaults, in one
+   * journal entry: a concert is never journaled without the settings of its waiting room.
+   */
   createConcert(command: Omit<CreateConcert, "type">): Promise<Result<Concert>> {
     return this.catalog.post((ctx) => {
-      const decision = decideCatalog(this.runtime.state.catalog, { type: "CreateConcert", ...command }, ctx);
-      if (!decision.ok) {
-        return decision;
+      const created = decideCatalog(this.runtime.state.catalog, { type: "CreateConcert", ...command }, ctx);
+      if (!created.ok) {
+        return created;
       }
-      this.runtime.apply(decision.events);
-      const [created] = decision.events;
-      const concert =
-        created === undefined ? undefined : this.runtime.state.catalog.concerts.get(created.concertId);
+      this.runtime.apply(created.events);
+      const concert = this.concert(created.events[0]?.concertId ?? "");
       assert(concert !== undefined, "a created concert is in the catalog");
+      const configured = decideWaitingRoom(
+        waitingRoomOf(this.runtime.state, concert.concertId),
+        {
+          type: "ConfigureWaitingRoom",
+          concertId: concert.concertId,
+          settings: { ...this.options.waitingRoomDefaults, onSaleAt: concert.onSaleAtMs },
+        },
+        ctx,
+      );
+      assert(configured.ok, "the configured waiting-room defaults are valid");
+      this.runtime.apply(configured.events);
       for (const schedule of concert.schedules) {
         this.schedules.set(schedule.scheduleId, new ScheduleActor(this.runtime, schedule.scheduleId));
       }
-      return { ok: true, events: decision.events, value: concert };
+      this.options.onConcertCreated(concert);
+      return { ok: true, events: [...created.events, ...configured.events], value: concert };
     });
   }
 

@@ -1,7 +1,7 @@
 import type { DecideContext, Result } from "../engine/decider.ts";
 import type { EngineEvent } from "../engine/engine-state.ts";
 import { rejection, type Rejection } from "../engine/rejection.ts";
-import type { EngineRuntime } from "./runtime.ts";
+import { JOURNAL_UNAVAILABLE, type EngineRuntime } from "./runtime.ts";
 
 export const MAILBOX_DEPTH_MAX_DEFAULT = 10_000;
 
@@ -58,7 +58,7 @@ export class Mailbox {
       return Promise.resolve(OVERLOADED);
     }
     if (this.runtime.journal.failure !== undefined) {
-      return Promise.resolve(journalUnavailable());
+      return Promise.resolve(JOURNAL_UNAVAILABLE);
     }
     this.unanswered += 1;
     return new Promise<Result<R>>((resolve) => {
@@ -85,19 +85,9 @@ export class Mailbox {
     const ctx = this.runtime.context();
     // An exception here is a broken invariant: it propagates and crashes the process, on purpose.
     const outcome = turn(ctx);
-    const durable =
-      outcome.ok && outcome.events.length > 0
-        ? this.runtime.record(outcome.events, ctx.nowMs)
-        : this.runtime.journal.whenDurable();
-    durable.then(
-      () => {
-        this.unanswered -= 1;
-        resolve(outcome.ok ? { ok: true, value: outcome.value } : outcome);
-      },
-      () => {
-        this.unanswered -= 1;
-        resolve(journalUnavailable());
-      },
-    );
+    void this.runtime.settle(outcome, ctx.nowMs).then((result) => {
+      this.unanswered -= 1;
+      resolve(result);
+    });
   }
 }

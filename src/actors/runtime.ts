@@ -1,7 +1,9 @@
-import type { DecideContext } from "../engine/decider.ts";
+import type { DecideContext, Result } from "../engine/decider.ts";
 import { evolveEngine, type EngineEvent, type EngineState } from "../engine/engine-state.ts";
+import { rejection } from "../engine/rejection.ts";
 import type { Journal } from "../persistence/journal.ts";
 import type { Clock } from "./clock.ts";
+import type { TurnOutcome } from "./mailbox.ts";
 
 /** Snapshot after this many journaled events by default, so recovery replays a bounded tail. */
 export const SNAPSHOT_EVERY_EVENTS_DEFAULT = 200_000;
@@ -15,6 +17,11 @@ export interface RuntimeOptions {
   readonly snapshotEveryEvents: number;
 }
 
+export const JOURNAL_UNAVAILABLE: Result<never> = {
+  ok: false,
+  rejection: rejection("JOURNAL_UNAVAILABLE", "the journal cannot make changes durable; no change was made"),
+};
+
 /**
  * What every actor shares: the state they each own a part of, the journal, the clock and the id
  * source. It applies and journals events for them, and takes a snapshot every N events.
@@ -26,6 +33,8 @@ export class EngineRuntime {
   readonly mailboxDepthMax: number;
   private readonly newId: () => string;
   private readonly snapshotEveryEvents: number;
+  /** Events applied since start, by type: the engine's counters for /metrics. */
+  readonly eventCounts = new Map<string, number>();
   private eventsSinceSnapshot = 0;
   private snapshotInFlight = false;
   private snapshotsTaken = 0;
@@ -52,11 +61,27 @@ export class EngineRuntime {
   apply(events: readonly EngineEvent[]): void {
     for (const event of events) {
       evolveEngine(this.state, event);
+      this.eventCounts.set(event.type, (this.eventCounts.get(event.type) ?? 0) + 1);
     }
   }
 
+  /**
+   * Answers a turn's outcome once it is safe to: after its events are durable, or, for a turn with
+   * no events (a read, a replay, a rejection), after everything it may have observed is durable.
+   */
+  settle<R>(outcome: TurnOutcome<R>, atMs: number): Promise<Result<R>> {
+    const durable =
+      outcome.ok && outcome.events.length > 0
+        ? this.record(outcome.events, atMs)
+        : this.journal.whenDurable();
+    return durable.then(
+      () => (outcome.ok ? { ok: true, value: outcome.value } : outcome),
+      () => JOURNAL_UNAVAILABLE,
+    );
+  }
+
   /** Journals one turn's events as one atomic entry; resolves once they are durable. */
-  record(events: EngineEvent[], atMs: number): Promise<number> {
+  private record(events: EngineEvent[], atMs: number): Promise<number> {
     const durable = this.journal.append(events, atMs);
     this.eventsSinceSnapshot += events.length;
     if (this.eventsSinceSnapshot >= this.snapshotEveryEvents && !this.snapshotInFlight) {

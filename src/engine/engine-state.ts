@@ -8,6 +8,14 @@ import {
 } from "./idempotency.ts";
 import type { KeyedResult } from "./receipts.ts";
 import { evolveSchedule, initialScheduleState, type ScheduleEvent, type ScheduleState } from "./schedule.ts";
+import {
+  evolveWaitingRoom,
+  initialWaitingRoomState,
+  WAITING_ROOM_SETTINGS_DEFAULT,
+  type WaitingRoomEvent,
+  type WaitingRoomSettings,
+  type WaitingRoomState,
+} from "./waiting-room.ts";
 import { evolveWallet, initialWalletState, type WalletEvent, type WalletState } from "./wallet.ts";
 
 /**
@@ -23,9 +31,30 @@ export interface EngineState {
   readonly reservationSchedules: Map<string, string>;
   /** Each user's reservation ids, oldest first. */
   readonly userReservations: Map<string, string[]>;
+  /** One waiting room per concert. */
+  readonly waitingRooms: Map<string, WaitingRoomState>;
+  /**
+   * Waiting-room settings an operator set through the admin API. They outlast restarts and win over
+   * the defaults from the environment, which apply to every setting not named here.
+   */
+  readonly waitingRoomOverrides: Map<string, Partial<WaitingRoomSettings>>;
 }
 
-export type EngineEvent = CatalogEvent | ScheduleEvent | WalletEvent | IdempotencyKeyRecorded<KeyedResult>;
+/** An operator changed some of a waiting room's settings (the room's own event carries the result). */
+export interface WaitingRoomSettingsOverridden {
+  readonly type: "WaitingRoomSettingsOverridden";
+  readonly concertId: string;
+  readonly settings: Partial<WaitingRoomSettings>;
+  readonly atMs: number;
+}
+
+export type EngineEvent =
+  | CatalogEvent
+  | ScheduleEvent
+  | WalletEvent
+  | WaitingRoomEvent
+  | WaitingRoomSettingsOverridden
+  | IdempotencyKeyRecorded<KeyedResult>;
 
 export function initialEngineState(): EngineState {
   return {
@@ -35,6 +64,8 @@ export function initialEngineState(): EngineState {
     idempotency: initialIdempotencyState(),
     reservationSchedules: new Map(),
     userReservations: new Map(),
+    waitingRooms: new Map(),
+    waitingRoomOverrides: new Map(),
   };
 }
 
@@ -53,6 +84,17 @@ export function streamOf(event: EngineEvent): string {
       return `wallet:${event.userId}`;
     case "IdempotencyKeyRecorded":
       return `idempotency:${event.userId}`;
+    case "WaitingRoomConfigured":
+    case "WaitingRoomSettingsOverridden":
+    case "TokenIssued":
+    case "QueueOpened":
+    case "TokensAdmitted":
+    case "TokenLeft":
+    case "TokenUsed":
+    case "TokensExpired":
+    case "TokensAbandoned":
+    case "TokensReclaimed":
+      return `waiting-room:${event.concertId}`;
   }
 }
 
@@ -72,6 +114,12 @@ export function walletOf(state: EngineState, userId: string): WalletState {
   return wallet;
 }
 
+export function waitingRoomOf(state: EngineState, concertId: string): WaitingRoomState {
+  const room = state.waitingRooms.get(concertId);
+  assert(room !== undefined, `event for the waiting room of unknown concert ${concertId}`);
+  return room;
+}
+
 /** Applies one event. Recovery is `events.reduce(evolveEngine, initialEngineState())`. */
 export function evolveEngine(state: EngineState, event: EngineEvent): EngineState {
   switch (event.type) {
@@ -80,6 +128,14 @@ export function evolveEngine(state: EngineState, event: EngineEvent): EngineStat
       for (const spec of event.schedules) {
         state.schedules.set(spec.scheduleId, initialScheduleState(event.concertId, spec));
       }
+      // Its real settings follow in a WaitingRoomConfigured event of the same journal entry.
+      state.waitingRooms.set(
+        event.concertId,
+        initialWaitingRoomState(event.concertId, {
+          ...WAITING_ROOM_SETTINGS_DEFAULT,
+          onSaleAt: event.onSaleAtMs,
+        }),
+      );
       break;
     case "SeatsHeld": {
       evolveSchedule(scheduleOf(state, event.scheduleId), event);
@@ -103,6 +159,23 @@ export function evolveEngine(state: EngineState, event: EngineEvent): EngineStat
       break;
     case "IdempotencyKeyRecorded":
       evolveIdempotency(state.idempotency, event);
+      break;
+    case "WaitingRoomSettingsOverridden":
+      state.waitingRoomOverrides.set(event.concertId, {
+        ...state.waitingRoomOverrides.get(event.concertId),
+        ...event.settings,
+      });
+      break;
+    case "WaitingRoomConfigured":
+    case "TokenIssued":
+    case "QueueOpened":
+    case "TokensAdmitted":
+    case "TokenLeft":
+    case "TokenUsed":
+    case "TokensExpired":
+    case "TokensAbandoned":
+    case "TokensReclaimed":
+      evolveWaitingRoom(waitingRoomOf(state, event.concertId), event);
       break;
   }
   return state;

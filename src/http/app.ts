@@ -5,7 +5,7 @@ import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
 import type { Engine } from "../actors/engine.ts";
-import { sendError } from "./errors.ts";
+import { RejectionError, sendError, sendRejection } from "./errors.ts";
 import type { HttpMetrics } from "./metrics.ts";
 import { registerBookingRoutes } from "./booking-routes.ts";
 import { registerCatalogRoutes } from "./catalog-routes.ts";
@@ -98,6 +98,9 @@ export function createApp(deps: AppDeps): App {
 }
 
 function handleError(error: Error, c: Context, deps: AppDeps): Response {
+  if (error instanceof RejectionError) {
+    return sendRejection(c, error.rejection);
+  }
   if (error instanceof HTTPException && error.status < 500) {
     // The JSON validator raises this for a body that does not parse.
     return sendError(c, "VALIDATION_FAILED", error.message || "the request body is not valid JSON");

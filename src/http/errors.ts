@@ -75,3 +75,15 @@ export function sendError(
 export function sendRejection(c: Context, rejection: Rejection): Response {
   return sendError(c, rejection.code, rejection.message, rejection.details);
 }
+
+/**
+ * A rejection on its way to `app.onError`, which answers it with the error body. Handlers throw it
+ * so that they only ever return their success type.
+ */
+export class RejectionError extends Error {
+  override readonly name = "RejectionError";
+
+  constructor(readonly rejection: Rejection) {
+    super(rejection.message);
+  }
+}

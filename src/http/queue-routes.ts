@@ -1,13 +1,15 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import type { TokenView } from "../actors/engine.ts";
+import { assert } from "../engine/decider.ts";
 import type { AppDeps } from "./app.ts";
-import { sendRejection } from "./errors.ts";
 import { BEARER_TOKEN, errorResponses, jsonBody, jsonResponse } from "./openapi-helpers.ts";
-import { bearerToken } from "./respond.ts";
+import { bearerToken, valueOf } from "./respond.ts";
 import { IssueTokenBody, TokenSchema } from "./schemas.ts";
 import { isoTimeOrNull } from "./views.ts";
 
 function tokenView(view: TokenView) {
+  // The engine answers an ended token with TOKEN_EXPIRED, so a view here is always live.
+  assert(view.status !== "EXPIRED", "an ended token is answered as a rejection, not a view");
   return {
     token: view.token,
     userId: view.userId,
@@ -15,9 +17,9 @@ function tokenView(view: TokenView) {
     status: view.status,
     position: view.position,
     estimatedWaitSeconds: view.estimatedWaitSeconds,
-    expiresAt: isoTimeOrNull(view.expiresAtMs),
+    expiresAt: isoTimeOrNull(view.expiresAt),
     pollAfterSeconds: view.pollAfterSeconds,
-    opensAt: isoTimeOrNull(view.opensAtMs),
+    opensAt: isoTimeOrNull(view.opensAt),
   };
 }
 
@@ -58,24 +60,18 @@ const leaveQueue = createRoute({
 export function registerQueueRoutes(app: OpenAPIHono, { engine }: AppDeps): void {
   app.openapi(issueToken, async (c) => {
     const { userId, concertId } = c.req.valid("json");
-    const result = await engine.issueToken(userId, concertId);
-    if (!result.ok) {
-      return sendRejection(c, result.rejection);
-    }
-    return c.json(tokenView(result.value.token), result.value.created ? 201 : 200);
+    const issued = valueOf(await engine.issueToken(userId, concertId));
+    return issued.created ? c.json(tokenView(issued.token), 201) : c.json(tokenView(issued.token), 200);
   });
 
   app.openapi(currentToken, async (c) => {
-    const result = await engine.currentToken(bearerToken(c));
-    if (!result.ok) {
-      return sendRejection(c, result.rejection);
-    }
-    c.header("Retry-After", String(result.value.pollAfterSeconds));
-    return c.json(tokenView(result.value), 200);
+    const view = valueOf(await engine.currentToken(bearerToken(c)));
+    c.header("Retry-After", String(view.pollAfterSeconds));
+    return c.json(tokenView(view), 200);
   });
 
   app.openapi(leaveQueue, async (c) => {
-    const result = await engine.leaveQueue(bearerToken(c));
-    return result.ok ? c.body(null, 204) : sendRejection(c, result.rejection);
+    valueOf(await engine.leaveQueue(bearerToken(c)));
+    return c.body(null, 204);
   });
 }

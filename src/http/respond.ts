@@ -1,16 +1,24 @@
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Result } from "../engine/decider.ts";
-import { sendRejection } from "./errors.ts";
+import { RejectionError } from "./errors.ts";
+
+/** The value of an engine result, or a throw that `app.onError` turns into the error response. */
+export function valueOf<T>(result: Result<T>): T {
+  if (!result.ok) {
+    throw new RejectionError(result.rejection);
+  }
+  return result.value;
+}
 
 /** Maps an engine result to a response: the view of the value with `status`, or the rejection. */
-export function respond<T>(
+export function respond<T, V, S extends ContentfulStatusCode>(
   c: Context,
   result: Result<T>,
-  status: ContentfulStatusCode,
-  view: (value: T) => unknown,
-): Response {
-  return result.ok ? c.json(view(result.value), status) : sendRejection(c, result.rejection);
+  status: S,
+  view: (value: T) => V,
+) {
+  return c.json(view(valueOf(result)), status);
 }
 
 /** The bearer credential of a request, or undefined when there is none. */

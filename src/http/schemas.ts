@@ -65,7 +65,13 @@ export const IdempotencyHeaders = z.object({
     .max(IDEMPOTENCY_KEY_LENGTH_MAX)
     .regex(/^[\x20-\x7e]+$/, "Idempotency-Key must be printable ASCII")
     .optional()
-    .openapi({ param: { name: "Idempotency-Key", in: "header" } }),
+    .openapi({
+      param: {
+        name: "idempotency-key",
+        in: "header",
+        description: "Idempotency-Key: 1..128 printable characters",
+      },
+    }),
 });
 
 // Waiting room
