@@ -292,8 +292,8 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     mailboxDepthMax: options.mailboxDepthMax,
     snapshotEveryEvents: options.snapshotEveryEvents,
   });
-  const { state: _state, ...report } = recovered;
-  const engine = new Engine(runtime, report, options);
+  const { snapshotSeq, eventsReplayed, lastSeq, durationMs } = recovered;
+  const engine = new Engine(runtime, { snapshotSeq, eventsReplayed, lastSeq, durationMs }, options);
   await engine.resume();
   return engine;
 }

@@ -18,16 +18,6 @@ const OVERLOADED: Result<never> = {
   rejection: rejection("OVERLOADED", "too many requests are waiting for this resource; retry shortly"),
 };
 
-function journalUnavailable(): Result<never> {
-  return {
-    ok: false,
-    rejection: rejection(
-      "JOURNAL_UNAVAILABLE",
-      "the journal cannot make changes durable; no change was made",
-    ),
-  };
-}
-
 /**
  * An actor's bounded mailbox. Messages run one at a time in arrival order, each to completion,
  * with no await between deciding and applying, so an actor's state needs no locks. The answer to a

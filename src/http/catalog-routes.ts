@@ -1,6 +1,8 @@
 import { timingSafeEqual, createHash } from "node:crypto";
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import type { BlankEnv } from "hono/types";
+import { createMiddleware } from "hono/factory";
 import type { AppDeps } from "./app.ts";
 import { sendError } from "./errors.ts";
 import { ADMIN_BEARER, errorResponses, jsonBody, jsonResponse } from "./openapi-helpers.ts";
@@ -15,8 +17,14 @@ import {
   ScheduleQuery,
   SeatMap,
   SeatQuery,
+  WaitingRoomSettingsBody,
+  WaitingRoomSettingsSchema,
 } from "./schemas.ts";
-import { createdConcertView, scheduleView } from "./views.ts";
+import { createdConcertView, isoTimeOrNull, scheduleView } from "./views.ts";
+
+function timeOrNull(iso: string | null | undefined): number | null {
+  return iso === undefined || iso === null ? null : Date.parse(iso);
+}
 
 const listConcerts = createRoute({
   method: "get",
@@ -60,6 +68,24 @@ const createConcert = createRoute({
   responses: {
     201: jsonResponse(CreatedConcert, "The concert with its new schedule ids"),
     ...errorResponses([400, "VALIDATION_FAILED"], [401, "ADMIN_UNAUTHORIZED"], [403, "ADMIN_DISABLED"]),
+  },
+});
+
+const configureWaitingRoom = createRoute({
+  method: "patch",
+  path: "/api/v1/admin/concerts/{concertId}/waiting-room",
+  tags: ["Admin"],
+  summary: "Change a concert's waiting-room settings at run time (journaled; outlasts restarts)",
+  security: ADMIN_BEARER,
+  request: { params: ConcertParams, ...jsonBody(WaitingRoomSettingsBody) },
+  responses: {
+    200: jsonResponse(WaitingRoomSettingsSchema, "The waiting room's settings after the change"),
+    ...errorResponses(
+      [400, "VALIDATION_FAILED"],
+      [401, "ADMIN_UNAUTHORIZED"],
+      [403, "ADMIN_DISABLED"],
+      [404, "CONCERT_NOT_FOUND"],
+    ),
   },
 });
 
@@ -108,12 +134,15 @@ export function registerCatalogRoutes(app: OpenAPIHono, { engine, adminToken }: 
   });
 
   // Admin checks come before body validation: an unauthorised caller learns nothing about the schema.
-  app.use("/api/v1/admin/*", async (c, next) => refuseNonAdmin(c, adminToken) ?? next());
+  app.use(
+    "/api/v1/admin/*",
+    createMiddleware<BlankEnv>(async (c, next) => refuseNonAdmin(c, adminToken) ?? next()),
+  );
   app.openapi(createConcert, async (c) => {
     const body = c.req.valid("json");
     const result = await engine.createConcert({
       title: body.title,
-      onSaleAtMs: body.onSaleAt === undefined || body.onSaleAt === null ? null : Date.parse(body.onSaleAt),
+      onSaleAtMs: timeOrNull(body.onSaleAt),
       schedules: body.schedules.map((s) => ({
         startsAtMs: Date.parse(s.startsAt),
         seatCount: s.seatCount,
@@ -121,5 +150,16 @@ export function registerCatalogRoutes(app: OpenAPIHono, { engine, adminToken }: 
       })),
     });
     return respond(c, result, 201, createdConcertView);
+  });
+
+  app.openapi(configureWaitingRoom, async (c) => {
+    const { concertId } = c.req.valid("param");
+    const { onSaleAt, ...limits } = c.req.valid("json");
+    const settings = onSaleAt === undefined ? limits : { ...limits, onSaleAt: timeOrNull(onSaleAt) };
+    return respond(c, await engine.configureWaitingRoom(concertId, settings), 200, (applied) => ({
+      concertId,
+      ...applied,
+      onSaleAt: isoTimeOrNull(applied.onSaleAt),
+    }));
   });
 }

@@ -11,6 +11,7 @@ import {
   SEATS_PER_SCHEDULE_MAX,
   USER_ID_PATTERN,
 } from "../engine/limits.ts";
+import * as queue from "../engine/waiting-room.ts";
 
 /**
  * The request and response shapes of the API. The same schemas validate requests and generate
@@ -148,6 +149,45 @@ export const CreatedConcert = z
     ),
   })
   .openapi("CreatedConcert");
+
+export const WaitingRoomSettingsBody = z
+  .object({
+    maxActive: z.number().int().min(queue.QUEUE_MAX_ACTIVE_MIN).max(queue.QUEUE_MAX_ACTIVE_MAX).optional(),
+    admitBatch: z.number().int().min(queue.QUEUE_ADMIT_BATCH_MIN).max(queue.QUEUE_ADMIT_BATCH_MAX).optional(),
+    admitIntervalMs: z
+      .number()
+      .int()
+      .min(queue.QUEUE_ADMIT_INTERVAL_MS_MIN)
+      .max(queue.QUEUE_ADMIT_INTERVAL_MS_MAX)
+      .optional(),
+    activeTtlMs: z
+      .number()
+      .int()
+      .min(queue.QUEUE_ACTIVE_TTL_MS_MIN)
+      .max(queue.QUEUE_ACTIVE_TTL_MS_MAX)
+      .optional(),
+    waitIdleTtlMs: z
+      .number()
+      .int()
+      .min(queue.QUEUE_WAIT_IDLE_TTL_MS_MIN)
+      .max(queue.QUEUE_WAIT_IDLE_TTL_MS_MAX)
+      .optional(),
+    onSaleAt: IsoTimeInput.nullable().optional(),
+  })
+  .strict()
+  .refine((body) => Object.keys(body).length > 0, "name at least one setting to change")
+  .openapi("WaitingRoomSettingsRequest");
+export const WaitingRoomSettingsSchema = z
+  .object({
+    concertId: z.string(),
+    maxActive: z.number().int(),
+    admitBatch: z.number().int(),
+    admitIntervalMs: z.number().int(),
+    activeTtlMs: z.number().int(),
+    waitIdleTtlMs: z.number().int(),
+    onSaleAt: IsoTime.nullable(),
+  })
+  .openapi("WaitingRoomSettings");
 
 // Balance
 export const Balance = z.object({ userId: z.string(), balance: Won }).openapi("Balance");
