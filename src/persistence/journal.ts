@@ -1,0 +1,103 @@
+import type { FaultInjection } from "./database.ts";
+import { JournalCorruptError, JournalSchemaError, JournalUnavailableError } from "./errors.ts";
+import { GroupCommitJournal } from "./group-commit.ts";
+import { openInlineWriter } from "./inline-writer.ts";
+import { openWorkerWriter } from "./worker-writer.ts";
+
+export { JournalCorruptError, JournalSchemaError, JournalUnavailableError };
+export { openJournalReader } from "./journal-reader.ts";
+export type { EventFilter, JournalReader, SnapshotInfo, StoredEvent, TypeStats } from "./journal-reader.ts";
+export type { FaultInjection } from "./database.ts";
+
+/**
+ * What the journal stores: a plain object with a string `type`, holding plain data only (objects,
+ * arrays, strings, numbers, booleans, null, undefined, Uint8Array and the other typed arrays), which
+ * round-trips exactly. A Map, Set, Date or class instance in an event is refused when it is appended.
+ * Snapshot states may also hold Map and Set.
+ */
+export interface JournalEvent {
+  readonly type: string;
+}
+
+export interface JournalOptions<E extends JournalEvent> {
+  /** The SQLite file; created with the schema when it does not exist. */
+  readonly path: string;
+  /** The stream id stored in each row, e.g. "schedule:abc"; used by the journal tool's filters. */
+  readonly streamOf: (event: E) => string;
+}
+
+/** How `openJournal` commits: on the main thread, or on a worker thread that owns the connection. */
+export type JournalWriter = "inline" | "worker";
+
+export interface OpenJournalOptions<E extends JournalEvent> extends JournalOptions<E> {
+  readonly writer: JournalWriter;
+  /** Test hooks only: make commits fail on purpose. */
+  readonly faultInjection?: FaultInjection;
+}
+
+/** Counters since the journal was opened; `commits` counts transactions, so tests can see batching. */
+export interface JournalStats {
+  readonly commits: number;
+  readonly entries: number;
+  readonly events: number;
+  readonly snapshots: number;
+}
+
+/**
+ * An append-only journal with group commit. Seqs are assigned when an entry is appended; everything
+ * appended in one turn of the event loop is committed in one transaction (up to
+ * JOURNAL_BATCH_EVENTS_MAX events), and while one transaction commits the next batch accumulates.
+ */
+export interface Journal<E extends JournalEvent> {
+  /**
+   * Appends one entry: its events are committed atomically in one transaction, never split. Seqs are
+   * assigned synchronously, consecutively after the last seq in the file. Resolves with the seq of
+   * the entry's last event once the transaction holding it has committed durably; rejects with
+   * JournalUnavailableError if it could not be made durable. Throws synchronously (TypeError or
+   * RangeError), appending nothing, when the entry breaks a limit or an event is not an event.
+   */
+  append(events: readonly E[], recordedAtMs: number): Promise<number>;
+  /** Resolves once everything appended so far is durable; rejects if the journal failed. */
+  whenDurable(): Promise<void>;
+  /**
+   * Encodes `state` synchronously now, so it covers exactly `lastAppendedSeq`, then writes it after
+   * every entry appended before it has committed. Keeps the newest SNAPSHOTS_KEPT snapshots.
+   * Resolves with the seq it covers.
+   */
+  writeSnapshot(state: unknown): Promise<number>;
+  readonly lastAppendedSeq: number;
+  readonly lastDurableSeq: number;
+  /** Set once a write failed; from then on every write rejects with it at once. */
+  readonly failure: JournalUnavailableError | undefined;
+  readonly stats: JournalStats;
+  /**
+   * Commits what is pending, then closes the database. It resolves even when that last commit fails
+   * (the pending appends reject, and `failure` says why); later writes reject as unavailable.
+   */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens (or creates) a journal for writing. Throws JournalCorruptError when the file is not a
+ * readable database and JournalSchemaError when it is not a journal this build reads.
+ */
+export async function openJournal<E extends JournalEvent>(
+  options: OpenJournalOptions<E>,
+): Promise<Journal<E>> {
+  const { path, streamOf, writer, faultInjection } = options;
+  switch (writer) {
+    case "inline": {
+      const { backend, lastSeq } = openInlineWriter(path, faultInjection);
+      return new GroupCommitJournal<E>(path, streamOf, lastSeq, backend);
+    }
+    case "worker": {
+      // The writer thread can die at any time, and its death must fail the journal built around it.
+      const built: { journal?: GroupCommitJournal<E> } = {};
+      const { backend, lastSeq } = await openWorkerWriter(path, faultInjection, (error) =>
+        built.journal?.fail(error),
+      );
+      built.journal = new GroupCommitJournal<E>(path, streamOf, lastSeq, backend);
+      return built.journal;
+    }
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * Every limit and setting of the journal, named with its unit last. The relations between them are
+ * asserted at the bottom, where they are defined.
+ */
+
+/** The layout of the tables and of the payloads. Bump it, with a migration, whenever either changes. */
+export const JOURNAL_SCHEMA_VERSION = 1;
+
+/**
+ * Events in one commit (one SQLite transaction). It bounds how long one commit holds the writer and
+ * how large one batch sent to the writer thread is; under load a commit takes whatever accumulated
+ * while the previous one ran, up to this many.
+ */
+export const JOURNAL_BATCH_EVENTS_MAX = 4096;
+/** Encoded payload bytes in one commit, for the same reason. */
+export const JOURNAL_BATCH_BYTES_MAX = 16 * 1024 * 1024;
+
+/** Events in one entry (the events of one command). An entry is never split across commits. */
+export const JOURNAL_ENTRY_EVENTS_MAX = 1024;
+/** Encoded payload bytes of one entry. */
+export const JOURNAL_ENTRY_BYTES_MAX = 16 * 1024 * 1024;
+/** Encoded payload bytes of one event. */
+export const JOURNAL_EVENT_BYTES_MAX = 4 * 1024 * 1024;
+
+/** Nesting of objects and arrays in one event; also what stops a cycle before the stack does. */
+export const JOURNAL_EVENT_DEPTH_MAX = 32;
+export const JOURNAL_STREAM_LENGTH_MAX = 256;
+export const JOURNAL_EVENT_TYPE_LENGTH_MAX = 128;
+
+/** Events read from SQLite per query while replaying; bounds the memory one page holds. */
+export const JOURNAL_READ_PAGE_EVENTS = 4096;
+/** Payload bytes fetched as one blob while replaying (a single larger event is fetched alone). */
+export const JOURNAL_READ_RUN_BYTES_MAX = 16 * 1024 * 1024;
+
+/** Snapshots kept in the file; older ones are deleted in the transaction that writes a new one. */
+export const SNAPSHOTS_KEPT = 2;
+/** Encoded bytes of one snapshot; SQLite refuses blobs over 1,000,000,000 bytes by default anyway. */
+export const SNAPSHOT_BYTES_MAX = 512 * 1024 * 1024;
+
+/** How long a write waits for a lock held by another connection (e.g. the journal tool) before failing. */
+export const JOURNAL_BUSY_TIMEOUT_MS = 5_000;
+/** WAL pages after which a commit also checkpoints the WAL into the database file (SQLite's default). */
+export const JOURNAL_WAL_AUTOCHECKPOINT_PAGES = 1_000;
+/** Size the WAL file is truncated back to after a checkpoint, so one burst does not keep a huge file. */
+export const JOURNAL_WAL_SIZE_BYTES_MAX = 64 * 1024 * 1024;
+/** Page cache per connection, in KiB (SQLite's `cache_size` takes negative values as KiB). */
+export const JOURNAL_PAGE_CACHE_KIB = 16 * 1024;
+
+/** How long opening a journal waits for the writer thread to start and open the database. */
+export const JOURNAL_WORKER_START_TIMEOUT_MS = 30_000;
+/** How long closing waits for the writer thread to commit what is pending and exit. */
+export const JOURNAL_WORKER_CLOSE_TIMEOUT_MS = 30_000;
+
+// An entry is never split, so the largest entry must fit in one batch.
+if (JOURNAL_ENTRY_EVENTS_MAX > JOURNAL_BATCH_EVENTS_MAX) {
+  throw new Error("the largest entry must fit in one batch (events)");
+}
+if (JOURNAL_ENTRY_BYTES_MAX > JOURNAL_BATCH_BYTES_MAX) {
+  throw new Error("the largest entry must fit in one batch (bytes)");
+}
+if (JOURNAL_EVENT_BYTES_MAX > JOURNAL_ENTRY_BYTES_MAX) {
+  throw new Error("the largest event must fit in one entry");
+}
+// SQLite's default SQLITE_MAX_LENGTH is 1,000,000,000 bytes per blob.
+if (SNAPSHOT_BYTES_MAX > 1_000_000_000 || JOURNAL_EVENT_BYTES_MAX > 1_000_000_000) {
+  throw new Error("a blob must fit within SQLite's default maximum length");
+}
+if (SNAPSHOTS_KEPT < 1) {
+  throw new Error("recovery needs at least one snapshot kept");
+}
