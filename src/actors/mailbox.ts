@@ -47,6 +47,19 @@ export class Mailbox {
     if (this.unanswered >= this.runtime.mailboxDepthMax) {
       return Promise.resolve(OVERLOADED);
     }
+    return this.enqueue(turn);
+  }
+
+  /**
+   * Posts a message the actor sends itself, such as a timer's `ExpireHold`. It is never refused for a
+   * full mailbox: nobody would retry it, so refusing it would lose the expiry for good (the seats would
+   * stay HELD). Such messages are bounded by what the actor owns (one per hold), not by outside demand.
+   */
+  postToSelf<R>(turn: Turn<R>): Promise<Result<R>> {
+    return this.enqueue(turn);
+  }
+
+  private enqueue<R>(turn: Turn<R>): Promise<Result<R>> {
     if (this.runtime.journal.failure !== undefined) {
       return Promise.resolve(JOURNAL_UNAVAILABLE);
     }

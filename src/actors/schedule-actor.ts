@@ -34,9 +34,16 @@ export class ScheduleActor {
     readonly scheduleId: string,
   ) {
     this.mailbox = new Mailbox(`schedule:${scheduleId}`, runtime);
-    // Holds recovered from the journal expire at their journaled time, or at once if it passed while down.
+    // Holds recovered from the journal expire at their journaled time, or at once if it passed while
+    // down: their ExpireHold messages are in the mailbox before any request can be.
+    const nowMs = runtime.clock.nowMs();
     for (const reservation of this.state.reservations.values()) {
-      if (reservation.status === "HELD") {
+      if (reservation.status !== "HELD") {
+        continue;
+      }
+      if (reservation.expiresAtMs <= nowMs) {
+        this.expire(reservation.reservationId);
+      } else {
         this.watchDeadline(reservation);
       }
     }
@@ -135,7 +142,15 @@ export class ScheduleActor {
 
   private expire(reservationId: string): void {
     const command: ScheduleCommand = { type: "ExpireHold", reservationId };
-    void this.mailbox.post((ctx) => this.applyDecision(decideSchedule(this.state, command, ctx)));
+    void this.mailbox.postToSelf((ctx) => {
+      const outcome = this.applyDecision(decideSchedule(this.state, command, ctx));
+      const reservation = this.state.reservations.get(reservationId);
+      if (outcome.ok && outcome.events.length === 0 && reservation?.status === "HELD") {
+        // Not due after all (the wall clock stepped back): keep watching its deadline.
+        this.watchDeadline(reservation);
+      }
+      return outcome;
+    });
   }
 
   private watchDeadline(reservation: Reservation): void {
