@@ -32,7 +32,7 @@
  */
 import { accept, assert, refuse } from "./decider.ts";
 import type { DecideContext, Decision, Result } from "./decider.ts";
-import { USER_ID_PATTERN } from "./limits.ts";
+import { IDEMPOTENCY_KEY_TTL_MS, USER_ID_PATTERN } from "./limits.ts";
 import { fenwickAdd, fenwickBuildInPlace, fenwickFindKth, fenwickPrefixSum } from "./order-statistics.ts";
 import { rejection } from "./rejection.ts";
 import { shuffleSeeded } from "./seeded-random.ts";
@@ -58,8 +58,12 @@ export const QUEUE_WAIT_IDLE_TTL_MS_MAX = 24 * 60 * 60 * 1000;
 /** Latest accepted `onSaleAt` (epoch ms of 9999-12-31T23:59:59.999Z). */
 export const QUEUE_ON_SALE_AT_MAX = 253_402_300_799_999;
 
-/** How long an expired, left or used token is still recognised (as EXPIRED) before it is forgotten. */
-export const QUEUE_TOKEN_RETENTION_MS = 60 * 60 * 1000;
+/**
+ * How long an expired, left or used token is still recognised (as EXPIRED) before it is forgotten.
+ * As long as idempotency keys: a client retrying a keyed payment whose token it used up must still be
+ * told who it is, to get the original answer.
+ */
+export const QUEUE_TOKEN_RETENTION_MS = IDEMPOTENCY_KEY_TTL_MS;
 /** Tokens one concert retains at once (waiting + active + expired within retention). */
 export const QUEUE_TOKENS_PER_CONCERT_MAX = 4_000_000;
 /** Shortest secret accepted from `ctx.newId()`: nanoid's default 21 characters, 126 random bits. */

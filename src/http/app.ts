@@ -105,8 +105,19 @@ function handleError(error: Error, c: Context, deps: AppDeps): Response {
     // The JSON validator raises this for a body that does not parse.
     return sendError(c, "VALIDATION_FAILED", error.message || "the request body is not valid JSON");
   }
+  if (clientWentAway(error, c)) {
+    // The client closed the connection (or was cut off for sending too slowly) before its body
+    // arrived whole: nothing was done, nobody will read this answer, and it is not a server error.
+    return sendError(c, "VALIDATION_FAILED", "the request body did not arrive whole");
+  }
   deps.logError?.(error);
   return sendError(c, "INTERNAL_ERROR", "the server failed to answer this request");
+}
+
+/** True when reading the request failed because its connection was closed by the client. */
+function clientWentAway(error: Error, c: Context): boolean {
+  const code: unknown = (error as { code?: unknown }).code;
+  return c.req.raw.signal.aborted || (code === "ECONNRESET" && error.message === "aborted");
 }
 
 function describeIssues(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
@@ -118,7 +129,11 @@ function describeIssues(issues: readonly { path: readonly PropertyKey[]; message
     .join("; ");
 }
 
-/** A route path such as /api/v1/schedules/:scheduleId/seats as a regular expression. */
+/**
+ * A route path such as /api/v1/schedules/:scheduleId/seats as a regular expression. It matches exactly
+ * what the router matches (routing is strict: no trailing slash), so a path the router does not serve
+ * with any method is a 404, never a 405 that names the method the client used as allowed.
+ */
 function routePattern(path: string): RegExp {
   const source = path
     .split("/")
@@ -126,5 +141,5 @@ function routePattern(path: string): RegExp {
       part.startsWith(":") ? "[^/]+" : part === "*" ? ".*" : part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"),
     )
     .join("/");
-  return new RegExp(`^${source}/?$`);
+  return new RegExp(`^${source}$`);
 }

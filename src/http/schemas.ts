@@ -198,11 +198,11 @@ export const ChargeReceipt = z
   .object({ userId: z.string(), balance: Won, transactionId: z.string() })
   .openapi("ChargeReceipt");
 export const TransactionQuery = z.object({
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(TRANSACTIONS_LIMIT_MAX)
+  limit: z
+    .string()
+    .regex(/^[0-9]{1,4}$/, "limit must be a whole number")
+    .transform(Number)
+    .pipe(z.number().int().min(1).max(TRANSACTIONS_LIMIT_MAX))
     .optional()
     .openapi({ param: { name: "limit", in: "query" }, example: 50 }),
 });

@@ -1,0 +1,160 @@
+/**
+ * full-flow: each virtual user charges, holds one seat and pays for it, chained with autocannon's
+ * setupRequest/onResponse. A payment expires its token, so each booking uses a fresh user from a
+ * pool of pre-made ACTIVE tokens.
+ */
+
+import type { ClientContext, Workload } from "../measure.ts";
+import {
+  authHeaders,
+  dynamic,
+  holdBody,
+  holdProbe,
+  JSON_HEADERS,
+  parked,
+  PAYLOAD_SEED,
+  RESERVATION_ID,
+  RESERVATIONS_PATH,
+  sizes,
+} from "../requests.ts";
+import { capture, guarded, measureScenario, target } from "../scenario-kit.ts";
+import type { Scenario } from "../scenario-kit.ts";
+import {
+  activeTokens,
+  createConcert,
+  SEAT_PRICE_WON,
+  shuffledSeats,
+  stringField,
+  userIds,
+} from "../setup.ts";
+
+const FLOW_SEATS = 100_000;
+
+/** What one connection's chain remembers between its charge, hold and payment. */
+interface FlowContext {
+  booking?: number;
+  reservationId?: string;
+}
+
+export const fullFlow: Scenario = {
+  name: "full-flow",
+  description: "each virtual user charges, holds one seat and pays for it (chained requests)",
+  run: (options) =>
+    guarded(fullFlow.name, fullFlow.description, async () => {
+      const pool = sizes(options).flowPool;
+      const measured = await measureScenario(options, {}, async (engine, api) => {
+        const concert = await createConcert(api, engine.adminToken, "bench full-flow", [FLOW_SEATS]);
+        const scheduleId = concert.schedules[0]?.scheduleId ?? "";
+        const users = userIds("buyer", pool);
+        const tokens = await activeTokens(api, concert.concertId, users);
+        const seats = shuffledSeats(FLOW_SEATS, PAYLOAD_SEED);
+        const chargePaths = users.map((userId) => `/api/v1/users/${userId}/balance/charge`);
+        const chargeBody = JSON.stringify({ amount: SEAT_PRICE_WON });
+        const headers = tokens.map(authHeaders);
+        const holdBodies = users.map((_, index) => holdBody(scheduleId, seats[index] ?? 1));
+
+        // Booking 0 is the endpoint check; the timed engine rounds use bookings 1, 2, … once each.
+        const charged = await capture(api, {
+          method: "POST",
+          pattern: "/api/v1/users/:userId/balance/charge",
+          path: chargePaths[0] ?? "",
+          body: { amount: SEAT_PRICE_WON },
+          headers: { ...JSON_HEADERS },
+          status: 200,
+        });
+        const held = await capture(api, holdProbe(scheduleId, seats[0] ?? 1, tokens[0] ?? "", 201));
+        const reservationId = stringField(held.route.body, "reservationId", "POST /api/v1/reservations");
+        const paid = await capture(api, {
+          method: "POST",
+          pattern: "/api/v1/payments",
+          path: "/api/v1/payments",
+          body: { reservationId },
+          headers: headers[0] ?? {},
+          status: 201,
+        });
+        let nextEngineBooking = 1;
+        let nextBaselineBooking = 0;
+
+        const workload: Workload = {
+          expected: { engine: [200, 201], baseline: [200, 201] },
+          throughputOf: "responses",
+          requestsFor: ({ side, tally, stop }: ClientContext) => {
+            const take = (): number | undefined => {
+              if (side === "baseline") {
+                return nextBaselineBooking++ % pool;
+              }
+              if (nextEngineBooking < pool) {
+                return nextEngineBooking++;
+              }
+              stop(`all ${pool} pre-made ACTIVE tokens used`);
+              return undefined;
+            };
+            return [
+              {
+                setupRequest: (request, context: FlowContext) => {
+                  context.booking = take();
+                  if (context.booking === undefined) {
+                    return parked(request);
+                  }
+                  return dynamic(
+                    request,
+                    "POST",
+                    chargePaths[context.booking] ?? "",
+                    JSON_HEADERS,
+                    chargeBody,
+                  );
+                },
+              },
+              {
+                setupRequest: (request, context: FlowContext) =>
+                  context.booking === undefined
+                    ? parked(request)
+                    : dynamic(
+                        request,
+                        "POST",
+                        RESERVATIONS_PATH,
+                        headers[context.booking] ?? {},
+                        holdBodies[context.booking],
+                      ),
+                onResponse: (status, body, context: FlowContext) => {
+                  context.reservationId = status === 201 ? RESERVATION_ID.exec(body)?.[1] : undefined;
+                },
+              },
+              {
+                setupRequest: (request, context: FlowContext) =>
+                  context.booking === undefined || context.reservationId === undefined
+                    ? parked(request)
+                    : dynamic(
+                        request,
+                        "POST",
+                        "/api/v1/payments",
+                        headers[context.booking] ?? {},
+                        `{"reservationId":"${context.reservationId}"}`,
+                      ),
+                onResponse: (status) => {
+                  if (status === 201) {
+                    tally.booked = (tally.booked ?? 0) + 1;
+                  }
+                },
+              },
+            ];
+          },
+        };
+        return {
+          routes: [charged, held, paid],
+          baselineWorkload: workload,
+          cases: [{ name: "full-flow", workload }],
+        };
+      });
+      const comparison = measured.comparisons[0];
+      return {
+        ...measured,
+        figures: {
+          tokenPool: pool,
+          bookingsPerS: comparison?.engine.ratesPerS.booked ?? 0,
+          baselineBookingsPerS: comparison?.baseline.ratesPerS.booked ?? 0,
+        },
+        targets: [target("requests/s vs baseline", comparison?.ratio.throughput ?? Number.NaN, ">=", 0.6)],
+      };
+    }),
+};

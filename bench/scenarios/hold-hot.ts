@@ -1,0 +1,95 @@
+/**
+ * hold-hot: one schedule of 50,000 seats and 10,000 users with ACTIVE tokens; each request holds
+ * one random seat that is probably still free. Holds last one second, so seats keep coming free.
+ */
+import type { Request as CannonRequest } from "autocannon";
+
+import type { ApiClient } from "../http-client.ts";
+import type { Workload } from "../measure.ts";
+import {
+  authHeaders,
+  captureRefusedHold,
+  holdBody,
+  holdProbe,
+  PAYLOAD_SEED,
+  RESERVATIONS_PATH,
+  sizes,
+} from "../requests.ts";
+import { capture, guarded, measureScenario, target } from "../scenario-kit.ts";
+import type { CapturedRoute, Scenario } from "../scenario-kit.ts";
+import { activeTokens, createConcert, shuffledSeats, userIds } from "../setup.ts";
+
+const HOT_SEATS = 50_000;
+/** Short holds keep the hot schedule mostly free and each user under the 4-seat limit. */
+export const HOT_HOLD_TTL_MS = 1_000;
+
+export interface HotData {
+  routes: CapturedRoute[];
+  workload: Workload;
+}
+
+export async function prepareHot(api: ApiClient, adminToken: string, users: number): Promise<HotData> {
+  const concert = await createConcert(api, adminToken, "bench hold-hot", [HOT_SEATS]);
+  const scheduleId = concert.schedules[0]?.scheduleId ?? "";
+  const tokens = await activeTokens(api, concert.concertId, userIds("hot", users));
+  const seats = shuffledSeats(HOT_SEATS, PAYLOAD_SEED);
+  const headers = tokens.map(authHeaders);
+  const bodies = Array.from(seats, (seat) => holdBody(scheduleId, seat));
+  // The probes use a seat the timed requests reach last, after it has long been released.
+  const probeSeat = seats[HOT_SEATS - 1] ?? 1;
+  const held = await capture(api, holdProbe(scheduleId, probeSeat, tokens[0] ?? "", 201));
+  await captureRefusedHold(api, scheduleId, probeSeat, tokens[1] ?? "");
+  return {
+    routes: [held],
+    workload: {
+      expected: { engine: [201, 409], baseline: [201] },
+      throughputOf: "responses",
+      // Connection c sends requests c, c + n, c + 2n, …: at any moment the connections hold
+      // different seats for different users, and a user comes back only every users / n steps.
+      requestsFor: ({ client, connections }) =>
+        Array.from({ length: Math.ceil(bodies.length / connections) }, (_, step): CannonRequest => {
+          const index = (step * connections + client) % bodies.length;
+          return {
+            method: "POST",
+            path: RESERVATIONS_PATH,
+            headers: headers[index % headers.length],
+            body: bodies[index],
+          };
+        }),
+    },
+  };
+}
+
+export const holdHot: Scenario = {
+  name: "hold-hot",
+  description: "one schedule of 50,000 seats, ACTIVE users each holding one random, probably free seat",
+  run: (options) =>
+    guarded(holdHot.name, holdHot.description, async () => {
+      const users = sizes(options).hotUsers;
+      const measured = await measureScenario(
+        options,
+        { HOLD_TTL_MS: String(HOT_HOLD_TTL_MS) },
+        async (engine, api) => {
+          const hot = await prepareHot(api, engine.adminToken, users);
+          return {
+            routes: hot.routes,
+            baselineWorkload: hot.workload,
+            cases: [{ name: "hold-hot", workload: hot.workload }],
+          };
+        },
+      );
+      const comparison = measured.comparisons[0];
+      const statuses = comparison?.engine.statuses ?? {};
+      return {
+        ...measured,
+        figures: {
+          users,
+          seats: HOT_SEATS,
+          holdTtlMs: HOT_HOLD_TTL_MS,
+          held201: statuses["201"] ?? 0,
+          refused409: statuses["409"] ?? 0,
+        },
+        targets: [target("throughput vs baseline", comparison?.ratio.throughput ?? Number.NaN, ">=", 0.85)],
+      };
+    }),
+};

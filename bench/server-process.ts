@@ -1,0 +1,178 @@
+/**
+ * Servers under test run as child processes, so the engine and the baseline pay the same process
+ * costs and the load generator (this process) never shares an event loop with either of them.
+ */
+import { spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { createServer } from "node:net";
+import { fileURLToPath } from "node:url";
+
+import type { BaselineRoute } from "./baseline-server.ts";
+
+/** The repository root: the engine runs from here exactly as `npm start` would. */
+export const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
+/** Only loopback is ever targeted. */
+export const BENCH_HOST = "127.0.0.1";
+export const HEALTH_WAIT_MS_MAX = 60_000;
+export const HEALTH_POLL_INTERVAL_MS = 100;
+export const STOP_WAIT_MS_MAX = 15_000;
+const LOG_LINES_KEPT_MAX = 40;
+
+export interface ServerProcess {
+  readonly name: string;
+  readonly baseUrl: string;
+  readonly pid: number;
+  /** SIGSTOP: the idle side uses no CPU while the other side is measured. */
+  pause: () => void;
+  resume: () => void;
+  /** SIGTERM, bounded wait, then SIGKILL. Resolves to the exit code (null when killed). */
+  stop: () => Promise<number | null>;
+  /** The last lines the child printed, for error messages. */
+  logTail: () => string;
+  readonly exited: boolean;
+}
+
+/** Asks the kernel for a free loopback port. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, BENCH_HOST);
+  await once(server, "listening");
+  const address = server.address();
+  server.close();
+  if (address === null || typeof address === "string") {
+    throw new Error("could not obtain a free port");
+  }
+  return address.port;
+}
+
+const live = new Set<ChildProcess>();
+let exitHookInstalled = false;
+
+/** If the harness dies, its children must not stay stopped or running. */
+function installExitHook(): void {
+  if (exitHookInstalled) {
+    return;
+  }
+  exitHookInstalled = true;
+  process.on("exit", () => {
+    for (const child of live) {
+      child.kill("SIGCONT");
+      child.kill("SIGKILL");
+    }
+  });
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => process.exit(130));
+  }
+}
+
+export interface StartOptions {
+  name: string;
+  command: readonly string[];
+  env: Record<string, string>;
+  port: number;
+}
+
+/** Spawns a server and resolves once `GET /health` answers 200 (bounded in time). */
+export async function startServerProcess(options: StartOptions): Promise<ServerProcess> {
+  installExitHook();
+  const [file, ...args] = options.command;
+  if (file === undefined) {
+    throw new Error(`${options.name}: empty command`);
+  }
+  const child = spawn(file, args, {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...options.env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  live.add(child);
+  const lines: string[] = [];
+  const keep = (chunk: Buffer): void => {
+    for (const line of chunk.toString("utf8").split("\n")) {
+      if (line.trim() !== "") {
+        lines.push(line);
+      }
+    }
+    lines.splice(0, Math.max(0, lines.length - LOG_LINES_KEPT_MAX));
+  };
+  child.stdout.on("data", keep);
+  child.stderr.on("data", keep);
+  let exitCode: number | null | undefined;
+  let stopRequested = false;
+  const exit = new Promise<number | null>((resolve) => {
+    child.once("exit", (code, signal) => {
+      exitCode = code;
+      if (!stopRequested) {
+        // The harness stops a server only at the end of its scenario; anything else was not us.
+        lines.push(
+          `[bench] ${options.name} (pid ${child.pid}) exited before the harness stopped it: code ${code}, signal ${signal}`,
+        );
+      }
+      live.delete(child);
+      resolve(code);
+    });
+  });
+  const baseUrl = `http://${BENCH_HOST}:${options.port}`;
+  const logTail = (): string => lines.join("\n");
+
+  const handle: ServerProcess = {
+    name: options.name,
+    baseUrl,
+    pid: child.pid ?? -1,
+    pause: () => void child.kill("SIGSTOP"),
+    resume: () => void child.kill("SIGCONT"),
+    get exited() {
+      return exitCode !== undefined;
+    },
+    logTail,
+    async stop() {
+      if (exitCode !== undefined) {
+        return exitCode;
+      }
+      stopRequested = true;
+      child.kill("SIGCONT");
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), STOP_WAIT_MS_MAX);
+      const code = await exit;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+
+  const deadline = Date.now() + HEALTH_WAIT_MS_MAX;
+  while (Date.now() < deadline) {
+    if (exitCode !== undefined) {
+      throw new Error(`${options.name} exited with code ${exitCode} before it was healthy:\n${logTail()}`);
+    }
+    try {
+      const response = await fetch(`${baseUrl}/health`, { signal: AbortSignal.timeout(1_000) });
+      await response.arrayBuffer();
+      if (response.status === 200) {
+        return handle;
+      }
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((resolve) => setTimeout(resolve, HEALTH_POLL_INTERVAL_MS));
+  }
+  await handle.stop();
+  throw new Error(
+    `${options.name} did not answer GET /health with 200 within ${HEALTH_WAIT_MS_MAX} ms:\n${logTail()}`,
+  );
+}
+
+/** Starts the bare-Hono baseline with the routes (and captured replies) of one scenario. */
+export async function startBaseline(routes: readonly BaselineRoute[]): Promise<ServerProcess> {
+  const port = await freePort();
+  return startServerProcess({
+    name: "baseline",
+    command: [
+      process.execPath,
+      "--import",
+      "tsx",
+      fileURLToPath(new URL("baseline-server.ts", import.meta.url)),
+    ],
+    env: { BASELINE_PORT: String(port), BASELINE_ROUTES: JSON.stringify(routes) },
+    port,
+  });
+}

@@ -1,0 +1,151 @@
+/**
+ * Data set-up through the public API, before any timing: concerts through the admin API, queue
+ * tokens made ACTIVE, and payload helpers. Every call checks its status, so a benchmark never
+ * starts on data that is not there.
+ */
+import { forEachLimited, SETUP_CONCURRENCY } from "./http-client.ts";
+import type { ApiClient } from "./http-client.ts";
+
+export const TOKEN_ACTIVATION_WAIT_MS_MAX = 60_000;
+const TOKEN_POLL_PAUSE_MS = 100;
+/** Seat price of every benchmark schedule, in won. */
+export const SEAT_PRICE_WON = 10_000;
+
+export interface ScheduleInfo {
+  scheduleId: string;
+  totalSeats: number;
+}
+
+export interface ConcertInfo {
+  concertId: string;
+  schedules: ScheduleInfo[];
+}
+
+/** Reads a field of a JSON reply, or fails naming the call and the field. */
+export function field(value: unknown, key: string, where: string): unknown {
+  if (typeof value !== "object" || value === null || !(key in value)) {
+    throw new Error(`${where}: reply has no "${key}": ${JSON.stringify(value)?.slice(0, 300)}`);
+  }
+  return (value as Record<string, unknown>)[key];
+}
+
+export function stringField(value: unknown, key: string, where: string): string {
+  const found = field(value, key, where);
+  if (typeof found !== "string" || found === "") {
+    throw new Error(`${where}: "${key}" is not a non-empty string: ${JSON.stringify(found)}`);
+  }
+  return found;
+}
+
+/** Creates one concert whose schedules have the given seat counts, through the admin API. */
+export async function createConcert(
+  api: ApiClient,
+  adminToken: string,
+  title: string,
+  seatCounts: readonly number[],
+): Promise<ConcertInfo> {
+  const startsAt = new Date(Date.UTC(2030, 0, 1, 19)).toISOString();
+  const reply = await api.expect(201, "POST", "/api/v1/admin/concerts", {
+    headers: { authorization: `Bearer ${adminToken}` },
+    body: {
+      title,
+      schedules: seatCounts.map((seatCount) => ({ startsAt, seatCount, price: SEAT_PRICE_WON })),
+    },
+  });
+  const where = "POST /api/v1/admin/concerts";
+  const schedules = field(reply.json, "schedules", where);
+  if (!Array.isArray(schedules) || schedules.length !== seatCounts.length) {
+    throw new Error(`${where}: expected ${seatCounts.length} schedules, got ${reply.text.slice(0, 300)}`);
+  }
+  return {
+    concertId: stringField(reply.json, "concertId", where),
+    schedules: schedules.map((schedule: unknown, index) => {
+      const totalSeats = field(schedule, "totalSeats", where);
+      if (totalSeats !== seatCounts[index]) {
+        throw new Error(
+          `${where}: schedule ${index} has ${String(totalSeats)} seats, asked ${seatCounts[index]}`,
+        );
+      }
+      return { scheduleId: stringField(schedule, "scheduleId", where), totalSeats: seatCounts[index] ?? 0 };
+    }),
+  };
+}
+
+/**
+ * Issues one token per user for a concert and waits until every one of them is ACTIVE (the
+ * engine is started with a cap and batch large enough to admit them all within a few ticks).
+ * Returns the tokens in the order of `userIds`.
+ */
+export async function activeTokens(
+  api: ApiClient,
+  concertId: string,
+  userIds: readonly string[],
+): Promise<string[]> {
+  const tokens: string[] = new Array<string>(userIds.length).fill("");
+  let waiting: number[] = [];
+  await forEachLimited(userIds, SETUP_CONCURRENCY, async (userId, index) => {
+    const reply = await api.send("POST", "/api/v1/queue/tokens", { body: { userId, concertId } });
+    if (reply.status !== 201 && reply.status !== 200) {
+      throw new Error(
+        `POST /api/v1/queue/tokens: expected 201, got ${reply.status} ${reply.text.slice(0, 300)}`,
+      );
+    }
+    tokens[index] = stringField(reply.json, "token", "POST /api/v1/queue/tokens");
+    if (field(reply.json, "status", "POST /api/v1/queue/tokens") !== "ACTIVE") {
+      waiting.push(index);
+    }
+  });
+  const deadline = Date.now() + TOKEN_ACTIVATION_WAIT_MS_MAX;
+  while (waiting.length > 0) {
+    if (Date.now() > deadline) {
+      throw new Error(
+        `${waiting.length} queue tokens still not ACTIVE after ${TOKEN_ACTIVATION_WAIT_MS_MAX} ms`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, TOKEN_POLL_PAUSE_MS));
+    const stillWaiting: number[] = [];
+    await forEachLimited(waiting, SETUP_CONCURRENCY, async (index) => {
+      const reply = await api.expect(200, "GET", "/api/v1/queue/tokens/current", {
+        headers: { authorization: `Bearer ${tokens[index]}` },
+      });
+      if (field(reply.json, "status", "GET /api/v1/queue/tokens/current") !== "ACTIVE") {
+        stillWaiting.push(index);
+      }
+    });
+    waiting = stillWaiting;
+  }
+  return tokens;
+}
+
+/** User ids for one scenario: short, valid (`[A-Za-z0-9_-]`) and distinct. */
+export function userIds(prefix: string, count: number): string[] {
+  return Array.from({ length: count }, (_, index) => `${prefix}-${index}`);
+}
+
+/** A small seeded generator (mulberry32), so every run sends the same payloads. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+/** Seat numbers 1..count in a seeded random order (Fisher–Yates). */
+export function shuffledSeats(count: number, seed: number): Int32Array {
+  const random = seededRandom(seed);
+  const seats = new Int32Array(count);
+  for (let index = 0; index < count; index++) {
+    seats[index] = index + 1;
+  }
+  for (let index = count - 1; index > 0; index--) {
+    const other = Math.floor(random() * (index + 1));
+    const kept = seats[index] ?? 0;
+    seats[index] = seats[other] ?? 0;
+    seats[other] = kept;
+  }
+  return seats;
+}

@@ -1,0 +1,405 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { nanoid } from "nanoid";
+import { afterEach, beforeEach, expect } from "vitest";
+import { SimulatedClock } from "../../src/actors/clock.ts";
+import { startEngine, type Engine, type EngineOptions } from "../../src/actors/engine.ts";
+import { createApp, type App } from "../../src/http/app.ts";
+import { registerEngineMetrics } from "../../src/http/engine-metrics.ts";
+import { HttpMetrics } from "../../src/http/metrics.ts";
+import { anyString, containingFields } from "./matchers.ts";
+
+/**
+ * The HTTP API in process: a real engine on a temporary SQLite journal, driven by a simulated clock,
+ * answered through `app.request()` without a socket. Each test builds its own and closes it.
+ */
+
+/** An arbitrary fixed start of the simulated clock: 2026-01-01T00:00:00Z. */
+export const T0_MS = 1_767_225_600_000;
+export const ADMIN_TOKEN = "admin-secret-for-tests";
+
+export interface HarnessOptions {
+  readonly holdTtlMs?: number;
+  readonly mailboxDepthMax?: number;
+  readonly maxActive?: number;
+  readonly admitBatch?: number;
+  readonly admitIntervalMs?: number;
+  readonly activeTtlMs?: number;
+  readonly waitIdleTtlMs?: number;
+  /** Null runs the app without an admin token (the admin API answers 403 ADMIN_DISABLED). */
+  readonly adminToken?: string | null;
+  readonly journalWriter?: EngineOptions["journalWriter"];
+}
+
+export interface HttpResult {
+  readonly status: number;
+  readonly headers: Headers;
+  /** The parsed JSON body, or undefined for an empty or non-JSON body. */
+  readonly body: unknown;
+  readonly text: string;
+}
+
+export interface RequestOptions {
+  /** A value to send as JSON; a string is sent as it is (for malformed JSON). */
+  readonly body?: unknown;
+  readonly token?: string;
+  readonly idempotencyKey?: string;
+  readonly headers?: Record<string, string>;
+}
+
+/** The error body every non-2xx answer carries. */
+export interface ErrorBody {
+  readonly error: { readonly code: string; readonly message: string } & Record<string, unknown>;
+}
+
+export interface Harness {
+  readonly app: App;
+  readonly engine: Engine;
+  readonly clock: SimulatedClock;
+  readonly options: Required<Omit<HarnessOptions, "adminToken" | "journalWriter">>;
+  /** Errors the app logged, and 5xx answers other than OVERLOADED: both must stay empty. */
+  readonly errors: unknown[];
+  request(method: string, url: string, options?: RequestOptions): Promise<HttpResult>;
+  /** Moves the simulated clock, fires what fell due, and lets the actors answer. */
+  advance(ms: number): Promise<void>;
+  /** Moves the clock by one admission interval, so the waiting room admits once. */
+  admissionTick(): Promise<void>;
+  /** Lets every posted message run and its journal batch commit. */
+  settle(): Promise<void>;
+  /** Stops the engine (flushing its journal) and starts a new one, with a new app, on the same file. */
+  restart(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const DEFAULTS = {
+  holdTtlMs: 300_000,
+  mailboxDepthMax: 10_000,
+  maxActive: 1_000,
+  admitBatch: 100,
+  admitIntervalMs: 1_000,
+  activeTtlMs: 600_000,
+  waitIdleTtlMs: 300_000,
+};
+
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+export async function startHarness(given: HarnessOptions = {}): Promise<Harness> {
+  const { adminToken = ADMIN_TOKEN, journalWriter = "inline", ...rest } = given;
+  const options = { ...DEFAULTS, ...rest };
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "http-contract-"));
+  const clock = new SimulatedClock(T0_MS);
+  const errors: unknown[] = [];
+
+  const boot = async (): Promise<{ engine: Engine; app: App }> => {
+    const engine = await startEngine({
+      databasePath: path.join(dir, "journal.db"),
+      clock,
+      newId: () => nanoid(),
+      holdTtlMs: options.holdTtlMs,
+      mailboxDepthMax: options.mailboxDepthMax,
+      snapshotEveryEvents: 100_000,
+      journalWriter,
+      waitingRoom: {
+        maxActive: options.maxActive,
+        admitBatch: options.admitBatch,
+        admitIntervalMs: options.admitIntervalMs,
+        activeTtlMs: options.activeTtlMs,
+        waitIdleTtlMs: options.waitIdleTtlMs,
+      },
+    });
+    const metrics = new HttpMetrics();
+    registerEngineMetrics(metrics, engine);
+    const app = createApp({
+      engine,
+      metrics,
+      adminToken: adminToken ?? undefined,
+      startedAtMs: Date.now(),
+      logError: (error) => errors.push(error),
+    });
+    return { engine, app };
+  };
+
+  let running = await boot();
+  const settle = async (): Promise<void> => {
+    for (let i = 0; i < 4; i += 1) {
+      await nextTurn();
+      await running.engine.booking.listConcerts();
+    }
+  };
+
+  let closed = false;
+  return {
+    get app() {
+      return running.app;
+    },
+    get engine() {
+      return running.engine;
+    },
+    clock,
+    options,
+    errors,
+    async request(method, url, { body, token, idempotencyKey, headers = {} } = {}) {
+      const sent: Record<string, string> = { ...headers };
+      if (token !== undefined) {
+        sent.authorization = `Bearer ${token}`;
+      }
+      if (idempotencyKey !== undefined) {
+        sent["idempotency-key"] = idempotencyKey;
+      }
+      const init: RequestInit = { method, headers: sent };
+      if (body !== undefined) {
+        sent["content-type"] ??= "application/json";
+        init.body = typeof body === "string" ? body : JSON.stringify(body);
+      }
+      const response = await running.app.request(url, init);
+      const text = await response.text();
+      let parsed: unknown = undefined;
+      if (text.length > 0 && (response.headers.get("content-type") ?? "").includes("json")) {
+        parsed = JSON.parse(text) as unknown;
+      }
+      if (response.status >= 500 && !text.includes('"OVERLOADED"')) {
+        errors.push(new Error(`${method} ${url} answered ${response.status}: ${text}`));
+      }
+      return { status: response.status, headers: response.headers, body: parsed, text };
+    },
+    async advance(ms) {
+      clock.advanceBy(ms);
+      await settle();
+    },
+    async admissionTick() {
+      clock.advanceBy(options.admitIntervalMs);
+      await settle();
+    },
+    settle,
+    async restart() {
+      await running.engine.stop();
+      running = await boot();
+    },
+    async close() {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      await running.engine.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A fresh harness per test in the enclosing `describe`, closed after it. */
+export function useHarness(options: HarnessOptions = {}): () => Harness {
+  let current: Harness | undefined;
+  beforeEach(async () => {
+    current = await startHarness(options);
+  });
+  afterEach(async () => {
+    const errors = current?.errors ?? [];
+    await current?.close();
+    current = undefined;
+    // A client mistake is never a server error: nothing may reach the error log.
+    expect(errors).toEqual([]);
+  });
+  return () => {
+    if (current === undefined) {
+      throw new Error("the harness is only available inside a test");
+    }
+    return current;
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Typed reads of answers, and the steps most tests share.
+
+/** Asserts the status and answers the body with the type the caller expects. */
+export function expectStatus<T>(result: HttpResult, status: number): T {
+  if (result.status !== status) {
+    expect.fail(`expected ${status}, got ${result.status}: ${result.text}`);
+  }
+  return result.body as T;
+}
+
+/** Asserts an error answer: status, the `{error:{code,message}}` shape, and the code. */
+export function expectError(result: HttpResult, status: number, code: string): ErrorBody["error"] {
+  const body = expectStatus<ErrorBody>(result, status);
+  expect(body).toEqual({ error: containingFields({ code, message: anyString() }) });
+  expect(body.error.message.length).toBeGreaterThan(0);
+  expect(result.text).not.toMatch(/\bat .+\.ts:\d+/);
+  expect(result.headers.get("content-type")).toMatch(/application\/json/);
+  return body.error;
+}
+
+export const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+export function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+export interface TokenBody {
+  token: string;
+  userId: string;
+  concertId: string;
+  status: "WAITING" | "ACTIVE";
+  position: number | null;
+  estimatedWaitSeconds: number | null;
+  expiresAt: string | null;
+}
+
+export interface ScheduleBody {
+  scheduleId: string;
+  startsAt: string;
+  totalSeats: number;
+  price: number;
+}
+
+export interface CreatedConcertBody {
+  concertId: string;
+  title: string;
+  schedules: ScheduleBody[];
+}
+
+export interface SeatBody {
+  seatNumber: number;
+  status: "AVAILABLE" | "HELD" | "BOOKED";
+  price: number;
+}
+
+export interface SeatMapBody {
+  scheduleId: string;
+  concertId: string;
+  seats: SeatBody[];
+}
+
+export interface ReservationBody {
+  reservationId: string;
+  userId: string;
+  concertId: string;
+  scheduleId: string;
+  seatNumbers: number[];
+  status: "HELD" | "CONFIRMED" | "EXPIRED" | "CANCELLED";
+  amount: number;
+  expiresAt: string;
+  paidAt: string | null;
+}
+
+export interface PaymentBody {
+  paymentId: string;
+  reservationId: string;
+  userId: string;
+  amount: number;
+  balance: number;
+  status: "COMPLETED";
+  paidAt: string;
+}
+
+export interface TransactionBody {
+  transactionId: string;
+  type: "CHARGE" | "PAYMENT";
+  amount: number;
+  balanceAfter: number;
+  createdAt: string;
+}
+
+export interface ConcertSpec {
+  readonly title?: string;
+  readonly schedules?: readonly { startsAt: string; seatCount: number; price: number }[];
+}
+
+export const SHOW_AT = "2026-12-24T19:00:00.000Z";
+
+/** Creates a concert through the admin API (one schedule of 10 seats at 50,000 won unless told). */
+export async function createConcert(h: Harness, spec: ConcertSpec = {}): Promise<CreatedConcertBody> {
+  const result = await h.request("POST", "/api/v1/admin/concerts", {
+    token: ADMIN_TOKEN,
+    body: {
+      title: spec.title ?? "Test Concert",
+      schedules: spec.schedules ?? [{ startsAt: SHOW_AT, seatCount: 10, price: 50_000 }],
+    },
+  });
+  return expectStatus<CreatedConcertBody>(result, 201);
+}
+
+export function firstSchedule(concert: CreatedConcertBody): ScheduleBody {
+  const schedule = concert.schedules[0];
+  if (schedule === undefined) {
+    throw new Error("the concert has no schedule");
+  }
+  return schedule;
+}
+
+export async function issueToken(h: Harness, userId: string, concertId: string): Promise<TokenBody> {
+  const result = await h.request("POST", "/api/v1/queue/tokens", { body: { userId, concertId } });
+  if (result.status !== 200 && result.status !== 201) {
+    expect.fail(`issuing a token answered ${result.status}: ${result.text}`);
+  }
+  return result.body as TokenBody;
+}
+
+/** Issues a token that the room admits at once (the room must have space and nobody waiting). */
+export async function activeToken(h: Harness, userId: string, concertId: string): Promise<string> {
+  const token = await issueToken(h, userId, concertId);
+  expect(token.status).toBe("ACTIVE");
+  return token.token;
+}
+
+export async function charge(h: Harness, userId: string, amount: number): Promise<number> {
+  const result = await h.request("POST", `/api/v1/users/${userId}/balance/charge`, { body: { amount } });
+  return expectStatus<{ balance: number }>(result, 200).balance;
+}
+
+export async function balanceOf(h: Harness, userId: string): Promise<number> {
+  const result = await h.request("GET", `/api/v1/users/${userId}/balance`);
+  return expectStatus<{ balance: number }>(result, 200).balance;
+}
+
+export async function transactionsOf(h: Harness, userId: string): Promise<TransactionBody[]> {
+  const result = await h.request("GET", `/api/v1/users/${userId}/balance/transactions?limit=500`);
+  return expectStatus<{ transactions: TransactionBody[] }>(result, 200).transactions;
+}
+
+export async function hold(
+  h: Harness,
+  token: string,
+  scheduleId: string,
+  seatNumbers: readonly number[],
+): Promise<ReservationBody> {
+  const result = await h.request("POST", "/api/v1/reservations", {
+    token,
+    body: { scheduleId, seatNumbers },
+  });
+  return expectStatus<ReservationBody>(result, 201);
+}
+
+export async function seatsOf(h: Harness, scheduleId: string): Promise<SeatBody[]> {
+  const result = await h.request("GET", `/api/v1/schedules/${scheduleId}/seats`);
+  return expectStatus<SeatMapBody>(result, 200).seats;
+}
+
+export async function seatStatuses(
+  h: Harness,
+  scheduleId: string,
+  seatNumbers: readonly number[],
+): Promise<string[]> {
+  const seats = await seatsOf(h, scheduleId);
+  return seatNumbers.map((n) => seats.find((seat) => seat.seatNumber === n)?.status ?? "MISSING");
+}
+
+export async function reservationOf(h: Harness, reservationId: string): Promise<ReservationBody> {
+  const result = await h.request("GET", `/api/v1/reservations/${reservationId}`);
+  return expectStatus<ReservationBody>(result, 200);
+}
+
+/** A concert with one schedule, and a user with an ACTIVE token and `balance` won. */
+export async function bookingSetup(
+  h: Harness,
+  { userId = "alice", balance = 0, seatCount = 10, price = 50_000 } = {},
+): Promise<{ concert: CreatedConcertBody; scheduleId: string; token: string; userId: string }> {
+  const concert = await createConcert(h, { schedules: [{ startsAt: SHOW_AT, seatCount, price }] });
+  const token = await activeToken(h, userId, concert.concertId);
+  if (balance > 0) {
+    await charge(h, userId, balance);
+  }
+  return { concert, scheduleId: firstSchedule(concert).scheduleId, token, userId };
+}
