@@ -16,6 +16,8 @@ export interface Config {
   readonly seedDemo: boolean;
   readonly mailboxDepthMax: number;
   readonly snapshotEveryEvents: number;
+  /** How long a client has to send a whole request (headers and body) before it is answered 408. */
+  readonly requestTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -61,6 +63,7 @@ const INTEGER_SETTINGS = {
   },
   MAILBOX_DEPTH_MAX: { fallback: 10_000, min: 1, max: 10_000_000 },
   SNAPSHOT_EVERY_EVENTS: { fallback: 200_000, min: 1, max: 1_000_000_000 },
+  REQUEST_TIMEOUT_MS: { fallback: 30_000, min: 1_000, max: 600_000 },
 } as const satisfies Record<string, IntegerSetting>;
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -119,5 +122,6 @@ export function loadConfig(env: Env): Config {
     seedDemo: boolean(env, "SEED_DEMO", true),
     mailboxDepthMax: integer(env, "MAILBOX_DEPTH_MAX"),
     snapshotEveryEvents: integer(env, "SNAPSHOT_EVERY_EVENTS"),
+    requestTimeoutMs: integer(env, "REQUEST_TIMEOUT_MS"),
   };
 }

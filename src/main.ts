@@ -1,17 +1,26 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { serve } from "@hono/node-server";
 import { nanoid } from "nanoid";
 import { SystemClock } from "./actors/clock.ts";
 import { startEngine, type Engine } from "./actors/engine.ts";
 import { ConfigError, loadConfig, type Config } from "./config.ts";
 import { createApp } from "./http/app.ts";
 import { HttpMetrics } from "./http/metrics.ts";
+import { createHttpServer } from "./http/server.ts";
 import { registerEngineMetrics } from "./http/engine-metrics.ts";
 import { seedDemoData } from "./demo-data.ts";
 
 /** In-flight requests get this long to finish on shutdown before their connections are cut. */
 const SHUTDOWN_GRACE_MS = 10_000;
+/** A client must send its request headers within this long (or the request timeout, if shorter). */
+const HEADERS_TIMEOUT_MS_MAX = 10_000;
+/** Node's own default, set explicitly: larger request headers are refused with 431. */
+const REQUEST_HEADER_BYTES_MAX = 16 * 1024;
+/**
+ * How often Node looks for requests past their time limit. Its default (30 s) would let a client that
+ * trickles its body keep a connection that long past the limit.
+ */
+const CONNECTIONS_CHECKING_INTERVAL_MS = 1_000;
 
 function readConfig(): Config {
   try {
@@ -64,8 +73,18 @@ async function main(): Promise<void> {
     startedAtMs,
     logError: (error) => console.error("unexpected error:", error),
   });
-  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
-    console.log(`listening on http://${config.host}:${info.port}`);
+  // A slow or stalled client (a trickled body, headers never finished) is cut off, so it cannot hold
+  // a connection and its buffers for Node's default of five minutes.
+  const server = createHttpServer(app, {
+    requestTimeout: config.requestTimeoutMs,
+    headersTimeout: Math.min(HEADERS_TIMEOUT_MS_MAX, config.requestTimeoutMs),
+    connectionsCheckingInterval: CONNECTIONS_CHECKING_INTERVAL_MS,
+    maxHeaderSize: REQUEST_HEADER_BYTES_MAX,
+  });
+  server.listen(config.port, config.host, () => {
+    const address = server.address();
+    const port = typeof address === "object" && address !== null ? address.port : config.port;
+    console.log(`listening on http://${config.host}:${port}`);
   });
 
   server.on("error", (error: Error) => {
@@ -81,9 +100,7 @@ async function main(): Promise<void> {
     stopping = true;
     console.log(`${signal}: finishing in-flight requests, then flushing the journal`);
     const forceClose = setTimeout(() => {
-      if ("closeAllConnections" in server) {
-        server.closeAllConnections();
-      }
+      server.closeAllConnections();
     }, SHUTDOWN_GRACE_MS);
     forceClose.unref();
     server.close(() => {
@@ -98,9 +115,7 @@ async function main(): Promise<void> {
           process.exit(1);
         });
     });
-    if ("closeIdleConnections" in server) {
-      server.closeIdleConnections();
-    }
+    server.closeIdleConnections();
   };
   process.on("SIGTERM", () => shutdown("SIGTERM"));
   process.on("SIGINT", () => shutdown("SIGINT"));

@@ -84,16 +84,8 @@ export function streamOf(event: EngineEvent): string {
       return `wallet:${event.userId}`;
     case "IdempotencyKeyRecorded":
       return `idempotency:${event.userId}`;
-    case "WaitingRoomConfigured":
-    case "WaitingRoomSettingsOverridden":
-    case "TokenIssued":
-    case "QueueOpened":
-    case "TokensAdmitted":
-    case "TokenLeft":
-    case "TokenUsed":
-    case "TokensExpired":
-    case "TokensAbandoned":
-    case "TokensReclaimed":
+    default:
+      // Every waiting-room event, and the operator's overrides of its settings.
       return `waiting-room:${event.concertId}`;
   }
 }
@@ -166,15 +158,7 @@ export function evolveEngine(state: EngineState, event: EngineEvent): EngineStat
         ...event.settings,
       });
       break;
-    case "WaitingRoomConfigured":
-    case "TokenIssued":
-    case "QueueOpened":
-    case "TokensAdmitted":
-    case "TokenLeft":
-    case "TokenUsed":
-    case "TokensExpired":
-    case "TokensAbandoned":
-    case "TokensReclaimed":
+    default:
       evolveWaitingRoom(waitingRoomOf(state, event.concertId), event);
       break;
   }

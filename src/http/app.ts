@@ -3,7 +3,6 @@ import { swaggerUI } from "@hono/swagger-ui";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
-import { secureHeaders } from "hono/secure-headers";
 import type { Engine } from "../actors/engine.ts";
 import { RejectionError, sendError, sendRejection } from "./errors.ts";
 import type { HttpMetrics } from "./metrics.ts";
@@ -42,7 +41,6 @@ export function createApp(deps: AppDeps): App {
     },
   });
 
-  app.use(secureHeaders());
   app.use(async (c, next) => {
     const startedNs = process.hrtime.bigint();
     await next();
@@ -52,17 +50,13 @@ export function createApp(deps: AppDeps): App {
       seconds,
     );
   });
-  app.use(
-    bodyLimit({
-      maxSize: REQUEST_BODY_BYTES_MAX,
-      onError: (c) =>
-        sendError(c, "PAYLOAD_TOO_LARGE", `request bodies are limited to ${REQUEST_BODY_BYTES_MAX} bytes`),
-    }),
-  );
-  app.use("/api/*", async (c, next) => {
-    await next();
-    c.header("Cache-Control", "no-store");
+  const limitBody = bodyLimit({
+    maxSize: REQUEST_BODY_BYTES_MAX,
+    onError: (c) =>
+      sendError(c, "PAYLOAD_TOO_LARGE", `request bodies are limited to ${REQUEST_BODY_BYTES_MAX} bytes`),
   });
+  // GET and HEAD carry no body to limit; asking for one would build a full web Request for nothing.
+  app.use((c, next) => (c.req.method === "GET" || c.req.method === "HEAD" ? next() : limitBody(c, next)));
 
   registerQueueRoutes(app, deps);
   registerCatalogRoutes(app, deps);
