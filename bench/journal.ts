@@ -15,6 +15,7 @@ import { encodeEvent } from "../src/persistence/codec.ts";
 import { openJournal, openJournalReader } from "../src/persistence/journal.ts";
 import type { JournalWriter } from "../src/persistence/journal.ts";
 import { JOURNAL_BATCH_EVENTS_MAX, JOURNAL_READ_PAGE_EVENTS } from "../src/persistence/limits.ts";
+import { rawInsertsPerSecond, type RawRow } from "./raw-ceiling.ts";
 
 const QUICK = process.argv.includes("--quick");
 /** Each append run stops at whichever comes first. */
@@ -55,6 +56,11 @@ function makeEvents(): HoldEvent[] {
 const EVENTS = makeEvents();
 const PAYLOADS = EVENTS.map((event) => Buffer.from(encodeEvent(event)));
 const streamOf = (event: HoldEvent): string => `schedule:${event.scheduleId}`;
+const RAW_ROWS: RawRow[] = EVENTS.map((event, i) => ({
+  stream: streamOf(event),
+  type: event.type,
+  payload: PAYLOADS[i] as Buffer,
+}));
 
 function tempJournalPath(dir: string, name: string): string {
   return path.join(dir, `${name}.db`);
@@ -132,32 +138,11 @@ async function runJournal(
 
 /** The ceiling: the same rows, pre-encoded, inserted in transactions of `batchSize` with the same settings. */
 function runRaw(dir: string, batchSize: number, label: string): number {
-  const db = new Database(tempJournalPath(dir, `raw-${batchSize}-${label}`));
-  db.pragma("journal_mode = WAL");
-  db.pragma("synchronous = FULL");
-  db.pragma("mmap_size = 0");
-  db.exec(
-    "CREATE TABLE journal (seq INTEGER PRIMARY KEY, stream TEXT NOT NULL, type TEXT NOT NULL, recorded_at INTEGER NOT NULL, payload BLOB NOT NULL) STRICT",
-  );
-  const insert = db.prepare(
-    "INSERT INTO journal (seq, stream, type, recorded_at, payload) VALUES (?, ?, ?, ?, ?)",
-  );
-  let seq = 0;
-  const commit = db.transaction((count: number) => {
-    for (let i = 0; i < count; i++) {
-      seq += 1;
-      const event = EVENTS[seq % EVENT_VARIANTS] as HoldEvent;
-      insert.run(seq, streamOf(event), event.type, 1_700_000_000_000 + seq, PAYLOADS[seq % EVENT_VARIANTS]);
-    }
+  return rawInsertsPerSecond(tempJournalPath(dir, `raw-${batchSize}-${label}`), RAW_ROWS, {
+    batchEvents: batchSize,
+    rowsMax: RUN_APPENDS_MAX,
+    durationMs: RUN_DURATION_MS,
   });
-  const startMs = performance.now();
-  const deadline = startMs + RUN_DURATION_MS;
-  while (seq < RUN_APPENDS_MAX && performance.now() < deadline) {
-    commit.immediate(Math.min(batchSize, RUN_APPENDS_MAX - seq));
-  }
-  const rowsPerSecond = (seq / (performance.now() - startMs)) * 1000;
-  db.close();
-  return rowsPerSecond;
 }
 
 async function runReplay(dir: string): Promise<{ decodedPerSecond: number; rawPerSecond: number }> {

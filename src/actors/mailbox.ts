@@ -28,7 +28,12 @@ const OVERLOADED: Result<never> = {
  * when the journal falls behind, a full mailbox refuses new work at once instead of growing.
  */
 export class Mailbox {
-  private readonly queue: (() => void)[] = [];
+  /**
+   * Accepted messages not yet run and the resolvers of their answers, as two parallel arrays: a
+   * message costs no closure of its own on its way through the queue.
+   */
+  private readonly turns: Turn<unknown>[] = [];
+  private readonly resolvers: ((result: Result<unknown>) => void)[] = [];
   private head = 0;
   private unanswered = 0;
   private drainScheduled = false;
@@ -65,30 +70,35 @@ export class Mailbox {
     }
     this.unanswered += 1;
     return new Promise<Result<R>>((resolve) => {
-      this.queue.push(() => this.run(turn, resolve));
+      this.turns.push(turn);
+      this.resolvers.push(resolve as (result: Result<unknown>) => void);
       if (!this.drainScheduled) {
         this.drainScheduled = true;
-        queueMicrotask(() => this.drain());
+        queueMicrotask(this.drain);
       }
     });
   }
 
-  private drain(): void {
-    while (this.head < this.queue.length) {
-      const message = this.queue[this.head] as () => void;
+  private readonly drain = (): void => {
+    const { turns, resolvers } = this;
+    while (this.head < turns.length) {
+      const turn = turns[this.head] as Turn<unknown>;
+      const resolve = resolvers[this.head] as (result: Result<unknown>) => void;
       this.head += 1;
-      message();
+      this.run(turn, resolve);
     }
-    this.queue.length = 0;
+    turns.length = 0;
+    resolvers.length = 0;
     this.head = 0;
     this.drainScheduled = false;
-  }
+  };
 
-  private run<R>(turn: Turn<R>, resolve: (result: Result<R>) => void): void {
+  private run(turn: Turn<unknown>, resolve: (result: Result<unknown>) => void): void {
     const ctx = this.runtime.context();
     // An exception here is a broken invariant: it propagates and crashes the process, on purpose.
     const outcome = turn(ctx);
-    void this.runtime.settle(outcome, ctx.nowMs).then((result) => {
+    // The answer goes out in the same promise reaction that learns the events are durable.
+    this.runtime.reply(outcome, ctx.nowMs, (result) => {
       this.unanswered -= 1;
       resolve(result);
     });

@@ -5,6 +5,15 @@ import type { JournalEvent } from "./journal.ts";
 import { openJournal, openJournalReader } from "./journal.ts";
 import type { EventFilter, JournalReader } from "./journal-reader.ts";
 
+/** A state recovered by a model's own recovery, and where it started from. */
+export interface ModelRecovery<S> {
+  readonly state: S;
+  /** The seq of the snapshot recovery started from; 0 when it started from an empty state. */
+  readonly snapshotSeq: number;
+  readonly eventsReplayed: number;
+  readonly durationMs: number;
+}
+
 /** What the tool needs to know about the state a journal folds into; the engine provides it. */
 export interface ReplayModel<E extends JournalEvent, S> {
   readonly initialState: () => S;
@@ -13,6 +22,20 @@ export interface ReplayModel<E extends JournalEvent, S> {
   /** Throws when the folded state breaks an invariant. */
   readonly checkInvariants: (state: S) => void;
   readonly streamOf: (event: E) => string;
+  /**
+   * The application's own recovery, used instead of the tool's fold when given, so that the tool
+   * checks the very code a start-up runs: from the newest snapshot (or, with `useSnapshot: false`,
+   * from an empty state) through `toSeq`.
+   */
+  readonly recover?: (
+    path: string,
+    options: { readonly useSnapshot: boolean; readonly toSeq: number },
+  ) => ModelRecovery<S>;
+  /**
+   * Called on both states, after their invariants are checked and before they are compared, to reset
+   * what the journal does not hold and a start-up resets anyway (e.g. when each fan last polled).
+   */
+  readonly normalize?: (state: S) => void;
 }
 
 /** Where the tool writes: one call per line, without the newline. */
@@ -89,12 +112,16 @@ function seqOption(name: string, text: string | undefined): number | undefined {
   return value;
 }
 
-/** Folds the journal from the newest snapshot (or from empty) up to `toSeq`. */
+/** Folds the journal from the newest snapshot (or from empty) up to `toSeq`, the model's way if it has one. */
 function recover<E extends JournalEvent, S>(
   reader: JournalReader<E>,
   model: ReplayModel<E, S>,
   toSeq: number,
 ): { state: S; fromSeq: number; events: number } {
+  if (model.recover !== undefined) {
+    const recovered = model.recover(reader.path, { useSnapshot: true, toSeq });
+    return { state: recovered.state, fromSeq: recovered.snapshotSeq, events: recovered.eventsReplayed };
+  }
   const newest = reader.newestSnapshot();
   if (newest !== undefined && newest.seq > toSeq) {
     throw new Error(`the newest snapshot covers seq ${newest.seq}, past seq ${toSeq}`);
@@ -109,6 +136,26 @@ function recover<E extends JournalEvent, S>(
   return { state, fromSeq, events };
 }
 
+/** Folds the whole journal, ignoring snapshots, up to `toSeq`, the model's way if it has one. */
+function replayFromEmpty<E extends JournalEvent, S>(
+  reader: JournalReader<E>,
+  model: ReplayModel<E, S>,
+  toSeq: number,
+): { state: S; events: number; elapsedMs: number } {
+  if (model.recover !== undefined) {
+    const replayed = model.recover(reader.path, { useSnapshot: false, toSeq });
+    return { state: replayed.state, events: replayed.eventsReplayed, elapsedMs: replayed.durationMs };
+  }
+  let state = model.initialState();
+  let events = 0;
+  const startMs = performance.now();
+  for (const stored of reader.events(0, { toSeq })) {
+    state = model.evolve(state, stored.event);
+    events += 1;
+  }
+  return { state, events, elapsedMs: performance.now() - startMs };
+}
+
 function verify<E extends JournalEvent, S>(db: string, model: ReplayModel<E, S>, print: Print): number {
   const reader = openJournalReader<E>(db);
   try {
@@ -118,14 +165,7 @@ function verify<E extends JournalEvent, S>(db: string, model: ReplayModel<E, S>,
       return 1;
     }
     const lastSeq = reader.lastSeq();
-    let full = model.initialState();
-    let count = 0;
-    const startMs = performance.now();
-    for (const stored of reader.events(0, { toSeq: lastSeq })) {
-      full = model.evolve(full, stored.event);
-      count += 1;
-    }
-    const elapsedMs = performance.now() - startMs;
+    const { state: full, events: count, elapsedMs } = replayFromEmpty(reader, model, lastSeq);
     model.checkInvariants(full);
     const rate = elapsedMs > 0 ? Math.round((count / elapsedMs) * 1000) : count;
     print(
@@ -135,6 +175,8 @@ function verify<E extends JournalEvent, S>(db: string, model: ReplayModel<E, S>,
 
     const recovered = recover(reader, model, lastSeq);
     model.checkInvariants(recovered.state);
+    model.normalize?.(full);
+    model.normalize?.(recovered.state);
     if (recovered.fromSeq === 0) {
       print("no snapshot to compare with");
     } else if (isDeepStrictEqual(recovered.state, full)) {

@@ -26,13 +26,22 @@ function assertEngineState(state: unknown): asserts state is EngineState {
   }
 }
 
+export interface RecoveryOptions {
+  /** False folds the whole journal from an empty state (what `journal verify` compares). Default true. */
+  readonly useSnapshot?: boolean;
+  /**
+   * The last seq to fold (default: the end of the journal), so that two recoveries of a journal that
+   * is still being written (the journal tool's) cover the same events.
+   */
+  readonly toSeq?: number;
+}
+
 /**
  * Rebuilds the engine state from a journal file: the newest snapshot, then every event after it.
- * `useSnapshot: false` folds the whole journal from an empty state (what `journal verify` compares).
  * A missing file is an empty journal. An entry that does not decode stops recovery with an error
  * naming the file and the seq: skipping it would silently lose a write.
  */
-export function recoverEngineState(path: string, options: { useSnapshot?: boolean } = {}): RecoveredState {
+export function recoverEngineState(path: string, options: RecoveryOptions = {}): RecoveredState {
   const startedMs = performance.now();
   if (!existsSync(path)) {
     return { state: initialEngineState(), snapshotSeq: 0, eventsReplayed: 0, lastSeq: 0, durationMs: 0 };
@@ -49,16 +58,21 @@ export function recoverEngineState(path: string, options: { useSnapshot?: boolea
       state = decoded;
     }
     const snapshotSeq = snapshot?.seq ?? 0;
+    const { toSeq } = options;
+    if (toSeq !== undefined && snapshotSeq > toSeq) {
+      throw new Error(`the newest snapshot of ${path} covers seq ${snapshotSeq}, past seq ${toSeq}`);
+    }
     let eventsReplayed = 0;
-    for (const stored of reader.events(snapshotSeq)) {
+    for (const stored of reader.events(snapshotSeq, toSeq === undefined ? {} : { toSeq })) {
       evolveEngine(state, stored.event);
       eventsReplayed += 1;
     }
+    const lastSeq = reader.lastSeq();
     return {
       state,
       snapshotSeq,
       eventsReplayed,
-      lastSeq: reader.lastSeq(),
+      lastSeq: toSeq === undefined ? lastSeq : Math.min(lastSeq, toSeq),
       durationMs: performance.now() - startedMs,
     };
   } finally {

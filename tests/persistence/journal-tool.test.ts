@@ -99,6 +99,45 @@ describe("the journal tool", () => {
     expect(lines.at(-1)).toBe("FAILED: Error: account a1 is negative");
   });
 
+  it("recovers the model's own way and compares both states only once normalized", async () => {
+    // The snapshot holds something the events do not (like when each fan last polled): it differs
+    // from the full replay until both are normalized.
+    await writeJournal(12, (state) => ({ balances: new Map(state.balances), events: 1_000 }));
+    const recoveries: { useSnapshot: boolean; toSeq: number }[] = [];
+    const model: ReplayModel<Added, Totals> = {
+      ...totalsModel,
+      recover: (journalPath, options) => {
+        recoveries.push({ ...options });
+        const reader = openJournalReader<Added>(journalPath);
+        try {
+          const snapshot = options.useSnapshot ? reader.newestSnapshot() : undefined;
+          let state = snapshot === undefined ? totalsModel.initialState() : (snapshot.state as Totals);
+          let eventsReplayed = 0;
+          for (const stored of reader.events(snapshot?.seq ?? 0, { toSeq: options.toSeq })) {
+            state = totalsModel.evolve(state, stored.event);
+            eventsReplayed += 1;
+          }
+          return { state, snapshotSeq: snapshot?.seq ?? 0, eventsReplayed, durationMs: 1 };
+        } finally {
+          reader.close();
+        }
+      },
+    };
+    const verify = async (withModel: ReplayModel<Added, Totals>): Promise<string[]> => {
+      const lines: string[] = [];
+      await runJournalTool(["verify"], withModel, file(), (line) => lines.push(line));
+      return lines;
+    };
+    expect((await verify(model)).at(-1)).toMatch(/^FAILED: the snapshot at seq 12 plus 8 events differs/);
+    expect(recoveries).toEqual([
+      { useSnapshot: false, toSeq: 20 },
+      { useSnapshot: true, toSeq: 20 },
+    ]);
+    const normalized = await verify({ ...model, normalize: (state) => void (state.events = 0) });
+    expect(normalized).toContain("the snapshot at seq 12 plus 8 events equals the full replay");
+    expect(normalized.at(-1)).toMatch(/^OK: /);
+  });
+
   it("inspects events as JSON lines, filtered by seq range, stream and type", async () => {
     await writeJournal();
     const { code, lines } = await run(
