@@ -1,3 +1,4 @@
+import { accessSync, constants } from "node:fs";
 import Database from "better-sqlite3";
 import { JournalCorruptError, JournalSchemaError } from "./errors.ts";
 import {
@@ -88,6 +89,9 @@ export function openJournalDatabase(path: string, access: DatabaseAccess): Conne
     throw new Error(`cannot open journal ${path}: ${String(error)}`, { cause: error });
   }
   try {
+    if (access !== "read-only") {
+      refuseReadOnlyFile(path);
+    }
     configure(db, access === "read-only");
     if (access === "create") {
       createSchemaIfEmpty(db);
@@ -96,8 +100,32 @@ export function openJournalDatabase(path: string, access: DatabaseAccess): Conne
     return db;
   } catch (error) {
     db.close();
-    throw asCorruptIfDamaged(path, error);
+    throw namingTheFile(path, asCorruptIfDamaged(path, error));
   }
+}
+
+/**
+ * SQLite opens a file it may not write read-only without a word, and the first commit would then fail.
+ * A writer that cannot write is a configuration error, so it stops start-up instead.
+ */
+function refuseReadOnlyFile(path: string): void {
+  try {
+    accessSync(path, constants.W_OK);
+  } catch (error) {
+    throw new Error(`journal ${path} is not writable: ${String(error)}`, { cause: error });
+  }
+}
+
+/** Journal errors already name the file; any other error (SQLite's own, say) is given its name. */
+function namingTheFile(path: string, error: unknown): unknown {
+  if (
+    error instanceof JournalCorruptError ||
+    error instanceof JournalSchemaError ||
+    (error instanceof Error && error.message.includes(path))
+  ) {
+    return error;
+  }
+  return new Error(`cannot open journal ${path}: ${String(error)}`, { cause: error });
 }
 
 /**
