@@ -38,7 +38,9 @@ async function main(): Promise<void> {
   const config = readConfig();
   mkdirSync(dirname(config.databasePath), { recursive: true });
   const startedAtMs = Date.now();
+  const metrics = new HttpMetrics();
   const engine: Engine = await startEngine({
+    onJournalCommit: metrics.observeJournalCommit,
     databasePath: config.databasePath,
     clock: new SystemClock(),
     newId: () => nanoid(),
@@ -64,7 +66,6 @@ async function main(): Promise<void> {
     }
   }
 
-  const metrics = new HttpMetrics();
   registerEngineMetrics(metrics, engine);
   const app = createApp({
     engine,

@@ -14,6 +14,7 @@ import {
 } from "../engine/waiting-room.ts";
 import {
   openJournal,
+  type CommitObserver,
   type FaultInjection,
   type Journal,
   type JournalStats,
@@ -42,6 +43,8 @@ export interface EngineOptions {
   readonly waitingRoom: Omit<WaitingRoomSettings, "onSaleAt">;
   readonly journalWriter?: JournalWriter;
   readonly walletShards?: number;
+  /** Told of every journal commit (events in it, commit time in ms); for metrics. */
+  readonly onJournalCommit?: CommitObserver;
   /** Test hooks only: make journal commits fail on purpose (see FaultInjection). */
   readonly faultInjection?: FaultInjection;
 }
@@ -293,6 +296,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     streamOf,
     writer: options.journalWriter ?? JOURNAL_WRITER_DEFAULT,
     faultInjection: options.faultInjection,
+    onCommit: options.onJournalCommit,
   });
   let recovered: RecoveredState;
   try {

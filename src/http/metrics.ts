@@ -23,9 +23,28 @@ export class HttpMetrics {
     registers: [this.registry],
   });
 
+  readonly journalCommitDuration = new Histogram({
+    name: "journal_commit_duration_seconds",
+    help: "Time to commit one journal transaction (group commit), fsync included",
+    buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5],
+    registers: [this.registry],
+  });
+  readonly journalBatchEvents = new Histogram({
+    name: "journal_batch_events",
+    help: "Events per journal transaction (group commit batch size)",
+    buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000],
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }
+
+  /** The journal's commit observer: one observation per transaction. */
+  readonly observeJournalCommit = (events: number, durationMs: number): void => {
+    this.journalCommitDuration.observe(durationMs / 1000);
+    this.journalBatchEvents.observe(events);
+  };
 
   /** Registers a gauge whose value is read from the engine at scrape time. */
   gauge(

@@ -24,6 +24,9 @@ export interface CommitBackend {
 }
 
 /** The rows of one transaction being gathered, and the promise its appenders wait on. */
+/** Told of every committed transaction: how many events it held and how long the commit took. */
+export type CommitObserver = (events: number, durationMs: number) => void;
+
 class Batch implements CommitBatch {
   readonly firstSeq: number;
   readonly streams: string[] = [];
@@ -33,6 +36,8 @@ class Batch implements CommitBatch {
   snapshot: SnapshotRow | undefined = undefined;
   bytes = 0;
   entries = 0;
+  /** When its commit started (performance.now()), for the commit-latency observer. */
+  commitStartedMs = 0;
   readonly durable: Promise<void>;
   resolve: () => void = () => undefined;
   reject: (error: Error) => void = () => undefined;
@@ -77,16 +82,24 @@ export class GroupCommitJournal<E extends JournalEvent> implements Journal<E> {
   #flushScheduled = false;
   #pumping = false;
   #commits = 0;
+  readonly #onCommit: CommitObserver | undefined;
   #entries = 0;
   #events = 0;
   #snapshots = 0;
 
-  constructor(path: string, streamOf: (event: E) => string, lastSeq: number, backend: CommitBackend) {
+  constructor(
+    path: string,
+    streamOf: (event: E) => string,
+    lastSeq: number,
+    backend: CommitBackend,
+    onCommit?: CommitObserver,
+  ) {
     this.#path = path;
     this.#streamOf = streamOf;
     this.#lastAppendedSeq = lastSeq;
     this.#lastDurableSeq = lastSeq;
     this.#backend = backend;
+    this.#onCommit = onCommit;
   }
 
   get lastAppendedSeq(): number {
@@ -282,6 +295,7 @@ export class GroupCommitJournal<E extends JournalEvent> implements Journal<E> {
           break;
         }
         this.#inFlight = batch;
+        batch.commitStartedMs = performance.now();
         this.#backend.commit(batch, (error) => this.#settle(batch, error));
       }
     } finally {
@@ -318,6 +332,7 @@ export class GroupCommitJournal<E extends JournalEvent> implements Journal<E> {
     this.#entries += batch.entries;
     this.#events += batch.payloads.length;
     this.#snapshots += batch.snapshot === undefined ? 0 : 1;
+    this.#onCommit?.(batch.payloads.length, performance.now() - batch.commitStartedMs);
     // Send what accumulated meanwhile before waking this batch's appenders.
     this.#pump();
     batch.resolve();

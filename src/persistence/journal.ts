@@ -1,6 +1,6 @@
 import type { FaultInjection } from "./database.ts";
 import { JournalCorruptError, JournalSchemaError, JournalUnavailableError } from "./errors.ts";
-import { GroupCommitJournal } from "./group-commit.ts";
+import { GroupCommitJournal, type CommitObserver } from "./group-commit.ts";
 import { openInlineWriter } from "./inline-writer.ts";
 import { openWorkerWriter } from "./worker-writer.ts";
 
@@ -8,6 +8,7 @@ export { JournalCorruptError, JournalSchemaError, JournalUnavailableError };
 export { openJournalReader } from "./journal-reader.ts";
 export type { EventFilter, JournalReader, SnapshotInfo, StoredEvent, TypeStats } from "./journal-reader.ts";
 export type { FaultInjection } from "./database.ts";
+export type { CommitObserver } from "./group-commit.ts";
 
 /**
  * What the journal stores: a plain object with a string `type`, holding plain data only (objects,
@@ -24,6 +25,8 @@ export interface JournalOptions<E extends JournalEvent> {
   readonly path: string;
   /** The stream id stored in each row, e.g. "schedule:abc"; used by the journal tool's filters. */
   readonly streamOf: (event: E) => string;
+  /** Told of every committed transaction (events in it, commit time in ms); for metrics. */
+  readonly onCommit?: CommitObserver;
 }
 
 /** How `openJournal` commits: on the main thread, or on a worker thread that owns the connection. */
@@ -84,11 +87,11 @@ export interface Journal<E extends JournalEvent> {
 export async function openJournal<E extends JournalEvent>(
   options: OpenJournalOptions<E>,
 ): Promise<Journal<E>> {
-  const { path, streamOf, writer, faultInjection } = options;
+  const { path, streamOf, writer, faultInjection, onCommit } = options;
   switch (writer) {
     case "inline": {
       const { backend, lastSeq } = openInlineWriter(path, faultInjection);
-      return new GroupCommitJournal<E>(path, streamOf, lastSeq, backend);
+      return new GroupCommitJournal<E>(path, streamOf, lastSeq, backend, onCommit);
     }
     case "worker": {
       // The writer thread can die at any time, and its death must fail the journal built around it.
@@ -96,7 +99,7 @@ export async function openJournal<E extends JournalEvent>(
       const { backend, lastSeq } = await openWorkerWriter(path, faultInjection, (error) =>
         built.journal?.fail(error),
       );
-      built.journal = new GroupCommitJournal<E>(path, streamOf, lastSeq, backend);
+      built.journal = new GroupCommitJournal<E>(path, streamOf, lastSeq, backend, onCommit);
       return built.journal;
     }
   }
