@@ -1,3 +1,4 @@
+import { JOURNAL_WRITER_DEFAULT } from "./actors/engine.ts";
 import { HOLD_TTL_MS_DEFAULT } from "./engine/limits.ts";
 import * as queue from "./engine/waiting-room.ts";
 
@@ -16,6 +17,8 @@ export interface Config {
   readonly seedDemo: boolean;
   readonly mailboxDepthMax: number;
   readonly snapshotEveryEvents: number;
+  /** Where journal commits run: on the main thread, or on a worker thread that owns the connection. */
+  readonly journalWriter: "inline" | "worker";
   /** How long a client has to send a whole request (headers and body) before it is answered 408. */
   readonly requestTimeoutMs: number;
 }
@@ -95,6 +98,17 @@ function boolean(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(`${name} must be true or false, got ${JSON.stringify(raw)}`);
 }
 
+function journalWriter(env: Env): "inline" | "worker" {
+  const raw = env.JOURNAL_WRITER;
+  if (raw === undefined || raw === "") {
+    return JOURNAL_WRITER_DEFAULT;
+  }
+  if (raw !== "inline" && raw !== "worker") {
+    throw new ConfigError(`JOURNAL_WRITER must be inline or worker, got ${JSON.stringify(raw)}`);
+  }
+  return raw;
+}
+
 export function loadConfig(env: Env): Config {
   const adminToken = env.ADMIN_TOKEN;
   if (adminToken !== undefined && adminToken.length > 0 && !/^\S{8,256}$/.test(adminToken)) {
@@ -123,5 +137,6 @@ export function loadConfig(env: Env): Config {
     mailboxDepthMax: integer(env, "MAILBOX_DEPTH_MAX"),
     snapshotEveryEvents: integer(env, "SNAPSHOT_EVERY_EVENTS"),
     requestTimeoutMs: integer(env, "REQUEST_TIMEOUT_MS"),
+    journalWriter: journalWriter(env),
   };
 }

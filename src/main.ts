@@ -41,6 +41,7 @@ async function main(): Promise<void> {
   const metrics = new HttpMetrics();
   const engine: Engine = await startEngine({
     onJournalCommit: metrics.observeJournalCommit,
+    journalWriter: config.journalWriter,
     databasePath: config.databasePath,
     clock: new SystemClock(),
     newId: () => nanoid(),

@@ -1,7 +1,6 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { swaggerUI } from "@hono/swagger-ui";
 import type { Context } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import type { Engine } from "../actors/engine.ts";
 import { RejectionError, sendError, sendRejection } from "./errors.ts";
@@ -11,9 +10,9 @@ import { registerCatalogRoutes } from "./catalog-routes.ts";
 import { registerOperationRoutes } from "./operation-routes.ts";
 import { registerQueueRoutes } from "./queue-routes.ts";
 import { registerWalletRoutes } from "./wallet-routes.ts";
+import { ClientWentAway, jsonBody } from "./json-body.ts";
 
-/** Request bodies above this are refused with 413 before they are parsed. */
-export const REQUEST_BODY_BYTES_MAX = 16 * 1024;
+export { REQUEST_BODY_BYTES_MAX } from "./json-body.ts";
 
 export interface AppDeps {
   readonly engine: Engine;
@@ -50,13 +49,7 @@ export function createApp(deps: AppDeps): App {
       seconds,
     );
   });
-  const limitBody = bodyLimit({
-    maxSize: REQUEST_BODY_BYTES_MAX,
-    onError: (c) =>
-      sendError(c, "PAYLOAD_TOO_LARGE", `request bodies are limited to ${REQUEST_BODY_BYTES_MAX} bytes`),
-  });
-  // GET and HEAD carry no body to limit; asking for one would build a full web Request for nothing.
-  app.use((c, next) => (c.req.method === "GET" || c.req.method === "HEAD" ? next() : limitBody(c, next)));
+  app.use(jsonBody());
 
   registerQueueRoutes(app, deps);
   registerCatalogRoutes(app, deps);
@@ -110,6 +103,9 @@ function handleError(error: Error, c: Context, deps: AppDeps): Response {
 
 /** True when reading the request failed because its connection was closed by the client. */
 function clientWentAway(error: Error, c: Context): boolean {
+  if (error instanceof ClientWentAway) {
+    return true;
+  }
   const code: unknown = (error as { code?: unknown }).code;
   return c.req.raw.signal.aborted || (code === "ECONNRESET" && error.message === "aborted");
 }

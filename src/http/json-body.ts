@@ -1,0 +1,79 @@
+import type { IncomingMessage } from "node:http";
+import type { Context, MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { createMiddleware } from "hono/factory";
+import type { BlankEnv } from "hono/types";
+import { sendError } from "./errors.ts";
+
+/** Request bodies above this are refused with 413, before or while they are read. */
+export const REQUEST_BODY_BYTES_MAX = 16 * 1024;
+
+const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json\s*(;|$)/i;
+
+/** Raised when a client hangs up before its body arrived whole: nothing to do, nothing to log. */
+export class ClientWentAway extends Error {
+  override readonly name = "ClientWentAway";
+}
+
+function tooLarge(c: Context): Response {
+  return sendError(c, "PAYLOAD_TOO_LARGE", `request bodies are limited to ${REQUEST_BODY_BYTES_MAX} bytes`);
+}
+
+/** Reads at most `REQUEST_BODY_BYTES_MAX` bytes; undefined once the body turns out longer. */
+async function readLimited(incoming: IncomingMessage): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  try {
+    for await (const chunk of incoming as AsyncIterable<Buffer>) {
+      bytes += chunk.length;
+      if (bytes > REQUEST_BODY_BYTES_MAX) {
+        return undefined;
+      }
+      chunks.push(chunk);
+    }
+  } catch (error) {
+    throw new ClientWentAway("the request body did not arrive whole", { cause: error });
+  }
+  return Buffer.concat(chunks, bytes).toString("utf8");
+}
+
+/**
+ * Limits request bodies and parses JSON ones straight from Node's request stream, then hands the
+ * value to Hono's body cache, where the validators read it. Reading the body through Hono instead
+ * would first build a full web Request (with its AbortSignal and stream) for every POST, which costs
+ * more than the rest of a seat hold. Outside @hono/node-server (`app.request()` in tests) there is no
+ * Node request, and Hono's own body limit does the job.
+ */
+export function jsonBody(): MiddlewareHandler {
+  const fallback = bodyLimit({ maxSize: REQUEST_BODY_BYTES_MAX, onError: tooLarge });
+  return createMiddleware<BlankEnv>(async (c, next) => {
+    const method = c.req.method;
+    if (method === "GET" || method === "HEAD") {
+      return next();
+    }
+    const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+    if (incoming === undefined) {
+      return fallback(c, next);
+    }
+    const declared = Number(incoming.headers["content-length"] ?? "0");
+    if (declared > REQUEST_BODY_BYTES_MAX) {
+      return tooLarge(c);
+    }
+    if (!JSON_MEDIA_TYPE.test(incoming.headers["content-type"] ?? "")) {
+      // Not JSON: the validators refuse it without reading it; the limit above still holds.
+      return next();
+    }
+    const text = await readLimited(incoming);
+    if (text === undefined) {
+      return tooLarge(c);
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      return sendError(c, "VALIDATION_FAILED", "Malformed JSON in request body");
+    }
+    c.req.bodyCache.json = Promise.resolve(parsed);
+    return next();
+  });
+}
