@@ -15,13 +15,14 @@
  * What must not grow is anything else: per-request, per-connection or per-hold-timer state.
  */
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { IDEMPOTENCY_KEY_TTL_MS } from "../src/engine/limits.ts";
 import { QUEUE_TOKEN_RETENTION_MS } from "../src/engine/waiting-room.ts";
-import { seededRandom, type Random } from "../tests/faults/crash-harness.ts";
-import { startServer, type ServerProcess } from "../tests/faults/server-process.ts";
+import { field, requestInit } from "../tests/support/http.ts";
+import { seededRandom, type Random } from "../tests/support/seeded-random.ts";
+import { startServer, type ServerProcess } from "../tests/support/server-process.ts";
+import { tempDir } from "../tests/support/temp-dir.ts";
 
 const DURATION_S_DEFAULT = 180;
 const CONNECTIONS_DEFAULT = 32;
@@ -136,24 +137,14 @@ async function call(
   expected: Expected,
   options: { body?: unknown; token?: string; key?: string; raw?: string } = {},
 ): Promise<Answer | undefined> {
-  const headers: Record<string, string> = {};
-  if (options.token !== undefined) {
-    headers.authorization = `Bearer ${options.token}`;
-  }
-  if (options.key !== undefined) {
-    headers["idempotency-key"] = options.key;
-  }
-  if (options.body !== undefined || options.raw !== undefined) {
-    headers["content-type"] = "application/json";
-  }
+  const init = requestInit(method, {
+    body: options.raw ?? options.body,
+    token: options.token,
+    idempotencyKey: options.key,
+  });
   const startedMs = performance.now();
   try {
-    const response = await fetch(base + url, {
-      method,
-      headers,
-      body: options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-    });
+    const response = await fetch(base + url, { ...init, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
     const text = await response.text();
     current.latenciesMs.push(performance.now() - startedMs);
     current.requests += 1;
@@ -172,12 +163,6 @@ async function call(
     }
     return undefined;
   }
-}
-
-function field<T>(body: unknown, name: string): T | undefined {
-  return typeof body === "object" && body !== null && name in body
-    ? ((body as Record<string, unknown>)[name] as T)
-    : undefined;
 }
 
 interface UserState {
@@ -285,7 +270,9 @@ async function step(base: string, world: World, random: Random): Promise<void> {
 
 async function sample(server: ServerProcess, second: Second): Promise<void> {
   try {
-    const text = await (await fetch(`${server.url}/metrics`, { signal: AbortSignal.timeout(5_000) })).text();
+    const text = await (
+      await fetch(`${server.baseUrl}/metrics`, { signal: AbortSignal.timeout(5_000) })
+    ).text();
     const metric = (name: string): number | undefined => {
       const match = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+]+)$`, "m").exec(text);
       return match === null ? undefined : Number(match[1]);
@@ -330,7 +317,7 @@ const hours = (ms: number): string => (ms / 3_600_000).toFixed(0);
 const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 
 async function main(): Promise<number> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "soak-"));
+  const dir = tempDir("soak-");
   console.log(`soak: ${durationS} s, ${connections} connections, seed ${seed}, journal in ${dir}`);
   const server = await startServer({
     // V8 prints the live heap after every full collection: the exact figure a leak shows in.
@@ -349,7 +336,7 @@ async function main(): Promise<number> {
     },
   });
   try {
-    const base = server.url;
+    const base = server.baseUrl;
     const world = await setUp(base);
     const startedMs = performance.now();
     loadStartedMs = startedMs;

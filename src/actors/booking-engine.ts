@@ -1,5 +1,5 @@
 import { decideCatalog, type Concert, type CreateConcert } from "../engine/catalog.ts";
-import { waitingRoomOf } from "../engine/engine-state.ts";
+import { findReservation, waitingRoomOf } from "../engine/engine-state.ts";
 import { assert, type Result } from "../engine/decider.ts";
 import type { ChargeReceipt, PaymentReceipt } from "../engine/receipts.ts";
 import { rejection, type Rejection } from "../engine/rejection.ts";
@@ -233,12 +233,7 @@ export class BookingEngine {
       const ids = this.runtime.state.userReservations.get(userId) ?? [];
       const value: Reservation[] = [];
       for (let i = ids.length - 1; i >= 0; i -= 1) {
-        const id = ids[i] as string;
-        const scheduleId = this.runtime.state.reservationSchedules.get(id);
-        const reservation =
-          scheduleId === undefined
-            ? undefined
-            : this.runtime.state.schedules.get(scheduleId)?.reservations.get(id);
+        const reservation = findReservation(this.runtime.state, ids[i] as string);
         if (reservation !== undefined) {
           value.push(asSeenAt(reservation, ctx.nowMs));
         }

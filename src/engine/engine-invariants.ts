@@ -1,5 +1,5 @@
 import { assert } from "./decider.ts";
-import type { EngineState } from "./engine-state.ts";
+import { findReservation, type EngineState } from "./engine-state.ts";
 import { BALANCE_WON_MAX, SEATS_PER_HOLD_MAX, SEATS_PER_USER_PER_SCHEDULE_MAX } from "./limits.ts";
 import { SEAT_AVAILABLE, SEAT_BOOKED, SEAT_HELD, type ScheduleState } from "./schedule.ts";
 import { verifyWaitingRoomState } from "./waiting-room.ts";
@@ -142,11 +142,7 @@ function checkReservationIndexes(state: EngineState, reservations: number): void
   for (const [userId, ids] of state.userReservations) {
     assert(new Set(ids).size === ids.length, `the reservations of ${userId} are listed once each`);
     for (const reservationId of ids) {
-      const scheduleId = state.reservationSchedules.get(reservationId);
-      const reservation =
-        scheduleId === undefined
-          ? undefined
-          : state.schedules.get(scheduleId)?.reservations.get(reservationId);
+      const reservation = findReservation(state, reservationId);
       assert(reservation?.userId === userId, `${userId} is listed with ${reservationId}, not theirs`);
     }
     listed += ids.length;

@@ -7,7 +7,13 @@ import {
   type IdempotencyState,
 } from "./idempotency.ts";
 import type { KeyedResult } from "./receipts.ts";
-import { evolveSchedule, initialScheduleState, type ScheduleEvent, type ScheduleState } from "./schedule.ts";
+import {
+  evolveSchedule,
+  initialScheduleState,
+  type Reservation,
+  type ScheduleEvent,
+  type ScheduleState,
+} from "./schedule.ts";
 import {
   evolveWaitingRoom,
   initialWaitingRoomState,
@@ -94,6 +100,14 @@ export function scheduleOf(state: EngineState, scheduleId: string): ScheduleStat
   const schedule = state.schedules.get(scheduleId);
   assert(schedule !== undefined, `event for unknown schedule ${scheduleId}`);
   return schedule;
+}
+
+/** A reservation wherever it is, through the reservation index; undefined for an unknown id. */
+export function findReservation(state: EngineState, reservationId: string): Reservation | undefined {
+  const scheduleId = state.reservationSchedules.get(reservationId);
+  return scheduleId === undefined
+    ? undefined
+    : state.schedules.get(scheduleId)?.reservations.get(reservationId);
 }
 
 /** The user's wallet, created empty on first use: every valid user id has a balance of 0 to start. */

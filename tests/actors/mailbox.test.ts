@@ -14,7 +14,9 @@ import {
   type Journal,
   type JournalWriter,
 } from "../../src/persistence/journal.ts";
-import { codeOf, T0_MS, unwrap, useTempDir, WRITERS } from "./harness.ts";
+import { useTempDir } from "../support/temp-dir.ts";
+import { WRITERS } from "../support/test-engine.ts";
+import { codeOf, T0_MS, unwrap } from "./harness.ts";
 
 const USER_ID = "user-1";
 
@@ -97,7 +99,7 @@ async function drainMicrotasks(): Promise<void> {
 }
 
 describe.each(WRITERS)("a mailbox over the %s journal writer", (writer) => {
-  const dir = useTempDir();
+  const dir = useTempDir("engine-test-");
   // Registered after the temporary directory's hook, so it runs before it: close, then delete.
   afterEach(closeOpened);
 

@@ -3,12 +3,12 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { SimulatedClock } from "../../src/actors/clock.ts";
 import type { Engine } from "../../src/actors/engine.ts";
+import { checkEngineInvariants } from "../../src/engine/engine-invariants.ts";
 import type { EngineEvent } from "../../src/engine/engine-state.ts";
 import type { StoredEvent } from "../../src/persistence/journal.ts";
 import {
   codeOf,
   createConcert,
-  expectInvariants,
   HOLD_TTL_MS,
   liveState,
   readJournal,
@@ -17,10 +17,10 @@ import {
   startTestEngine,
   T0_MS,
   unwrap,
-  useTempDir,
 } from "./harness.ts";
+import { useTempDir } from "../support/temp-dir.ts";
 
-const dir = useTempDir();
+const dir = useTempDir("engine-test-");
 
 function eventsOfType<T extends EngineEvent["type"]>(
   stored: readonly StoredEvent<EngineEvent>[],
@@ -84,7 +84,7 @@ describe("holding seats through the schedule actor", () => {
           expect(results.map(codeOf)).toEqual(expected);
           const statuses = await seatStatuses(engine, scheduleId);
           expect(statuses.filter((status) => status === "HELD")).toHaveLength(taken.size);
-          expectInvariants(liveState(engine));
+          checkEngineInvariants(liveState(engine));
         } finally {
           await engine.stop();
         }
@@ -367,6 +367,6 @@ describe("hold expiry with a simulated clock", () => {
       [overdue.reservationId, restartMs],
       [notYetDue.reservationId, notYetDue.expiresAtMs],
     ]);
-    expectInvariants(liveState(restarted));
+    checkEngineInvariants(liveState(restarted));
   });
 });

@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { checkEngineInvariants } from "../../src/engine/engine-invariants.ts";
 import { scheduleOf, type EngineEvent } from "../../src/engine/engine-state.ts";
 import {
   BALANCE_WON_MAX,
@@ -354,80 +355,6 @@ function pay(model: Model, real: BookingSystem, action: Extract<Action, { kind: 
   r.status = "CONFIRMED";
 }
 
-/** Fails with a message only when the condition does not hold; cheap enough to call in every step. */
-function invariant(condition: boolean, message: string): void {
-  if (!condition) {
-    expect.fail(message);
-  }
-}
-
-/** The engine's own invariants, checked on the real state alone. */
-function checkEngineInvariants(real: BookingSystem): void {
-  const { state } = real;
-  for (const schedule of state.schedules.values()) {
-    const counts = [0, 0, 0];
-    for (const byte of schedule.seats) {
-      counts[byte] = (counts[byte] ?? 0) + 1;
-    }
-    invariant(
-      schedule.availableCount === counts[0] &&
-        schedule.heldCount === counts[1] &&
-        schedule.bookedCount === counts[2],
-      `seat counts of ${schedule.scheduleId} disagree with its seat map`,
-    );
-    invariant(
-      schedule.availableCount + schedule.heldCount + schedule.bookedCount === schedule.seatCount,
-      `available + held + booked != capacity in ${schedule.scheduleId}`,
-    );
-    // No seat is booked twice or held by two reservations, and the seat bytes agree with reservations.
-    const claimedBy = new Map<number, string>();
-    for (const r of schedule.reservations.values()) {
-      if (r.status !== "HELD" && r.status !== "CONFIRMED") {
-        continue;
-      }
-      for (const seat of r.seatNumbers) {
-        const other = claimedBy.get(seat);
-        invariant(other === undefined, `seat ${seat} is claimed by ${other} and ${r.reservationId}`);
-        claimedBy.set(seat, r.reservationId);
-        const expected = r.status === "HELD" ? "HELD" : "BOOKED";
-        invariant(
-          SEAT_STATUS_NAMES[schedule.seats[seat - 1] ?? -1] === expected,
-          `seat ${seat} should be ${expected}`,
-        );
-      }
-    }
-    invariant(
-      claimedBy.size === schedule.heldCount + schedule.bookedCount,
-      "a held or booked seat has no reservation",
-    );
-    for (const [userId, seats] of schedule.seatsByUser) {
-      invariant(seats > 0, `${userId} is listed with ${seats} seats in ${schedule.scheduleId}`);
-    }
-  }
-
-  for (const wallet of state.wallets.values()) {
-    invariant(wallet.balance >= 0, `balance of ${wallet.userId} is below zero`);
-    invariant(wallet.balance <= BALANCE_WON_MAX, `balance of ${wallet.userId} is over the limit`);
-    let running = 0;
-    let paid = 0;
-    for (const t of wallet.transactions) {
-      invariant(Number.isSafeInteger(t.amount) && t.amount > 0, "ledger amounts are positive integers");
-      running += t.type === "CHARGE" ? t.amount : -t.amount;
-      paid += t.type === "PAYMENT" ? t.amount : 0;
-      invariant(t.balanceAfter === running, `balanceAfter of ${t.transactionId} is not the running sum`);
-    }
-    invariant(running === wallet.balance, `sum(ledger) != balance for ${wallet.userId}`);
-    // Money taken from a user is exactly what their confirmed reservations cost.
-    let confirmed = 0;
-    for (const schedule of state.schedules.values()) {
-      for (const r of schedule.reservations.values()) {
-        confirmed += r.userId === wallet.userId && r.status === "CONFIRMED" ? r.amount : 0;
-      }
-    }
-    invariant(paid === confirmed, `${wallet.userId} paid ${paid} for ${confirmed} won of confirmed seats`);
-  }
-}
-
 /** What can be observed of the engine, projected to plain data so it compares fast. */
 function observe(real: BookingSystem) {
   const { state } = real;
@@ -481,7 +408,7 @@ function predict(model: Model): ReturnType<typeof observe> {
 
 /** Everything observable must agree with the model, and the engine's own invariants must hold. */
 function checkInvariants(model: Model, real: BookingSystem): void {
-  checkEngineInvariants(real);
+  checkEngineInvariants(real.state);
   const observed = observe(real);
   const predicted = predict(model);
   // Compare as text first (fast); on a difference let vitest print a readable diff.

@@ -1,16 +1,18 @@
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { isDeepStrictEqual } from "node:util";
-import type { EngineState } from "../../src/engine/engine-state.ts";
+import { checkEngineInvariants } from "../../src/engine/engine-invariants.ts";
+import { findReservation, type EngineState } from "../../src/engine/engine-state.ts";
 import { IDEMPOTENCY_KEY_TTL_MS } from "../../src/engine/limits.ts";
 import type { KeyedResult } from "../../src/engine/receipts.ts";
-import type { Reservation } from "../../src/engine/schedule.ts";
+import { SEAT_BOOKED } from "../../src/engine/schedule.ts";
 import { viewToken } from "../../src/engine/waiting-room.ts";
 import { chargeView, paymentView, reservationView } from "../../src/http/views.ts";
 import { recoverEngineState } from "../../src/persistence/recovery.ts";
-import { bookedSeats, invariantViolations } from "./invariants.ts";
-import { startServer, type ServerProcess } from "./server-process.ts";
+import { field, requestInit } from "../support/http.ts";
+import { seededRandom, type Random } from "../support/seeded-random.ts";
+import { startServer, type ServerProcess } from "../support/server-process.ts";
+import { tempDir } from "../support/temp-dir.ts";
 
 /**
  * The crash loop: the server as a child process on a temporary journal, mixed concurrent load over
@@ -75,39 +77,6 @@ export interface CrashLoopReport {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// A seeded random source (mulberry32): small, fast, and the same sequence on every machine.
-
-export interface Random {
-  next(): number;
-  int(min: number, max: number): number;
-  pick<T>(items: readonly T[]): T;
-  chance(p: number): boolean;
-}
-
-export function seededRandom(seed: number): Random {
-  let a = seed >>> 0;
-  const next = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return {
-    next,
-    int: (min, max) => min + Math.floor(next() * (max - min + 1)),
-    pick: <T>(items: readonly T[]): T => {
-      const item = items[Math.floor(next() * items.length)];
-      if (item === undefined) {
-        throw new Error("pick from an empty list");
-      }
-      return item;
-    },
-    chance: (p) => next() < p,
-  };
-}
-
-// ---------------------------------------------------------------------------------------------------
 // What the clients sent and were told.
 
 export type Kind = "concert" | "issue" | "poll" | "charge" | "hold" | "pay" | "cancel";
@@ -138,22 +107,14 @@ interface Exchange extends Request {
 type Answer = { readonly status: number; readonly body: unknown } | { readonly error: string };
 
 async function send(baseUrl: string, request: Request): Promise<Answer> {
-  const headers: Record<string, string> = {};
-  const bearer = request.bearer ?? request.token;
-  if (bearer !== undefined) {
-    headers.authorization = `Bearer ${bearer}`;
-  }
-  if (request.key !== undefined) {
-    headers["idempotency-key"] = request.key;
-  }
-  if (request.body !== undefined) {
-    headers["content-type"] = "application/json";
-  }
+  const init = requestInit(request.method, {
+    body: request.body,
+    token: request.bearer ?? request.token,
+    idempotencyKey: request.key,
+  });
   try {
     const response = await fetch(baseUrl + request.path, {
-      method: request.method,
-      headers,
-      body: request.body === undefined ? undefined : JSON.stringify(request.body),
+      ...init,
       signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });
     const text = await response.text();
@@ -174,12 +135,6 @@ function errorCode(body: unknown): string | undefined {
     }
   }
   return undefined;
-}
-
-function field<T>(body: unknown, name: string): T | undefined {
-  return typeof body === "object" && body !== null && name in body
-    ? ((body as Record<string, unknown>)[name] as T)
-    : undefined;
 }
 
 /** The record of every exchange, and the checks that can be made as answers arrive. */
@@ -475,13 +430,6 @@ function recordedAnswer(result: KeyedResult): unknown {
   return JSON.parse(JSON.stringify(resultView(result))) as unknown;
 }
 
-function findReservation(state: EngineState, reservationId: string): Reservation | undefined {
-  const scheduleId = state.reservationSchedules.get(reservationId);
-  return scheduleId === undefined
-    ? undefined
-    : state.schedules.get(scheduleId)?.reservations.get(reservationId);
-}
-
 const KIND_OF_RESULT: Readonly<Record<KeyedResult["kind"], Kind>> = {
   hold: "hold",
   charge: "charge",
@@ -518,8 +466,10 @@ function fingerprintOf(request: Request): string | undefined {
  */
 function checkState(state: EngineState, ledger: Ledger, world: World, nowMs: number): StateCheck {
   const violation = (message: string): void => ledger.violation(`after cycle ${ledger.cycle}: ${message}`);
-  for (const problem of invariantViolations(state)) {
-    violation(problem);
+  try {
+    checkEngineInvariants(state);
+  } catch (error) {
+    violation(`an invariant is broken: ${error instanceof Error ? error.message : String(error)}`);
   }
   const concert = state.catalog.concerts.get(world.concertId);
   if (concert === undefined) {
@@ -734,7 +684,7 @@ async function checkAfterRestart(
   random: Random,
 ): Promise<number> {
   const violation = (message: string): void => ledger.violation(`after restart ${ledger.cycle}: ${message}`);
-  const health = await send(server.url, { kind: "poll", userId: "-", method: "GET", path: "/health" });
+  const health = await send(server.baseUrl, { kind: "poll", userId: "-", method: "GET", path: "/health" });
   const journalSeq = "status" in health ? field<number>(health.body, "journalSeq") : undefined;
   if (!("status" in health) || health.status !== 200 || journalSeq === undefined || journalSeq < lastSeq) {
     violation(`/health answered ${JSON.stringify(health)} after recovering seq ${lastSeq}`);
@@ -779,7 +729,7 @@ async function checkAfterRestart(
       if (replay === undefined) {
         continue;
       }
-      const answer = await ledger.exchange(server.url, replay.request);
+      const answer = await ledger.exchange(server.baseUrl, replay.request);
       if (
         answer.status !== replay.expected.status ||
         !isDeepStrictEqual(answer.response, replay.expected.body)
@@ -796,7 +746,7 @@ async function checkAfterRestart(
 
   // Balances never move by themselves, and booked seats never come back.
   for (const [userId, wallet] of state.wallets) {
-    const answer = await send(server.url, {
+    const answer = await send(server.baseUrl, {
       kind: "poll",
       userId,
       method: "GET",
@@ -808,7 +758,7 @@ async function checkAfterRestart(
   }
   const booked = bookedSeats(state);
   for (const scheduleId of world.scheduleIds) {
-    const answer = await send(server.url, {
+    const answer = await send(server.baseUrl, {
       kind: "poll",
       userId: "-",
       method: "GET",
@@ -823,6 +773,21 @@ async function checkAfterRestart(
     }
   }
   return replays.length;
+}
+
+/** Booked seats per schedule, as sorted seat numbers: what no crash may ever take back. */
+function bookedSeats(state: EngineState): Map<string, number[]> {
+  const booked = new Map<string, number[]>();
+  for (const schedule of state.schedules.values()) {
+    const seats: number[] = [];
+    schedule.seats.forEach((status, i) => {
+      if (status === SEAT_BOOKED) {
+        seats.push(i + 1);
+      }
+    });
+    booked.set(schedule.scheduleId, seats);
+  }
+  return booked;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -846,7 +811,7 @@ function serverEnv(databasePath: string): Record<string, string> {
 }
 
 async function createWorld(server: ServerProcess, ledger: Ledger): Promise<World> {
-  const exchange = await ledger.exchange(server.url, {
+  const exchange = await ledger.exchange(server.baseUrl, {
     kind: "concert",
     userId: "admin",
     method: "POST",
@@ -881,7 +846,7 @@ export async function runCrashLoop(options: CrashLoopOptions): Promise<CrashLoop
     log = () => undefined,
   } = options;
   const random = seededRandom(seed);
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "crash-loop-"));
+  const dir = tempDir("crash-loop-");
   const databasePath = path.join(dir, "journal.db");
   const ledger = new Ledger();
   let server = await startServer({ env: serverEnv(databasePath) });
@@ -900,12 +865,12 @@ export async function runCrashLoop(options: CrashLoopOptions): Promise<CrashLoop
       ledger.cycle = cycle;
       const killAfterMs = random.int(killAfterMsMin, killAfterMsMax);
       let stopped = false;
-      const baseUrl = server.url;
+      const baseUrl = server.baseUrl;
       const load = Promise.all(vus.map((vu) => vu.run(baseUrl, ledger, () => stopped)));
       await new Promise((resolve) => setTimeout(resolve, killAfterMs));
       // No new request starts after this point; the ones in flight die with the server.
       stopped = true;
-      const exit = await server.kill();
+      const exit = await server.stop("SIGKILL");
       await load;
       if (exit.signal !== "SIGKILL") {
         ledger.violation(
@@ -940,9 +905,7 @@ export async function runCrashLoop(options: CrashLoopOptions): Promise<CrashLoop
     lastSeq = final.lastSeq;
     acknowledged = checkState(final.state, ledger, world, Date.now()).acknowledged;
   } finally {
-    if (server.child.exitCode === null && server.child.signalCode === null) {
-      await server.kill();
-    }
+    await server.stop("SIGKILL");
   }
   const violations = [...ledger.violations];
   if (violations.length === 0 && options.keepDir !== true) {

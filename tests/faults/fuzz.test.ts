@@ -4,8 +4,9 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REQUEST_BODY_BYTES_MAX } from "../../src/http/app.ts";
 import { STATUS_OF, type ErrorCode } from "../../src/http/errors.ts";
-import { ADMIN_TOKEN, memoryTempDir, startAppEngine, type AppEngine } from "./app-engine.ts";
-import { REPO_ROOT } from "./server-process.ts";
+import { REPO_ROOT } from "../support/child-process.ts";
+import { memoryTempDir } from "../support/temp-dir.ts";
+import { ADMIN_TOKEN, startAppEngine, type AppEngine } from "./app-engine.ts";
 
 /**
  * Hostile input, in process through `app.request()`: thousands of random and adversarial requests to

@@ -1,14 +1,16 @@
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { JournalWriter } from "../../src/persistence/journal.ts";
 import { JournalCorruptError, openJournalReader } from "../../src/persistence/journal.ts";
 import type { EngineEvent } from "../../src/engine/engine-state.ts";
 import { recoverEngineState } from "../../src/persistence/recovery.ts";
-import { ADMIN_TOKEN, startAppEngine, type AppEngine, type Answer } from "./app-engine.ts";
-import { runServerToExit, startServer, type ServerProcess } from "./server-process.ts";
+import type { HttpResult } from "../support/http.ts";
+import { call, runServerToExit, startServer, type ServerProcess } from "../support/server-process.ts";
+import { tempDir } from "../support/temp-dir.ts";
+import { WRITERS } from "../support/test-engine.ts";
+import { ADMIN_TOKEN, startAppEngine, type AppEngine } from "./app-engine.ts";
 
 /**
  * Journal faults end to end: a commit that fails (injected, and SQLite's own disk-full error), a
@@ -18,14 +20,13 @@ import { runServerToExit, startServer, type ServerProcess } from "./server-proce
  * that cannot be read stops start-up with a message naming the file (and the seq, where one applies).
  */
 
-const WRITERS: readonly JournalWriter[] = ["inline", "worker"];
 const CHARGE_WON = 7_000;
 /** How many sequential charges the disk-full tests may send before the disk must have filled. */
 const CHARGES_UNTIL_FULL_MAX = 3_000;
 
 let dir = "";
 beforeEach(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), "journal-faults-"));
+  dir = tempDir("journal-faults-");
 });
 afterEach(() => {
   fs.rmSync(dir, { recursive: true, force: true });
@@ -38,14 +39,17 @@ function expectErrorBody(body: unknown, code: string): void {
   expect(typeof message === "string" && message.length > 0).toBe(true);
 }
 
-function expectJournalUnavailable(answer: Answer, what: string): void {
+function expectJournalUnavailable(answer: HttpResult, what: string): void {
   expect(answer.status, `${what}: ${answer.text}`).toBe(503);
   expectErrorBody(answer.body, "JOURNAL_UNAVAILABLE");
   expect(answer.headers.get("retry-after")).toBe("1");
 }
 
-function chargeOf(h: AppEngine, userId: string, key: string): Promise<Answer> {
-  return h.request("POST", `/api/v1/users/${userId}/balance/charge`, { body: { amount: CHARGE_WON }, key });
+function chargeOf(h: AppEngine, userId: string, key: string): Promise<HttpResult> {
+  return h.request("POST", `/api/v1/users/${userId}/balance/charge`, {
+    body: { amount: CHARGE_WON },
+    idempotencyKey: key,
+  });
 }
 
 /** Every route that reads or writes through an actor refuses once the journal failed. */
@@ -59,7 +63,7 @@ async function expectEverythingRefused(h: AppEngine, token: string, scheduleId: 
     await h.request("POST", "/api/v1/reservations", {
       token,
       body: { scheduleId, seatNumbers: [1] },
-      key: "h1",
+      idempotencyKey: "h1",
     }),
     "a hold",
   );
@@ -103,7 +107,7 @@ describe.each(WRITERS)("a journal commit that fails (%s writer)", (writer) => {
         h.request("POST", "/api/v1/reservations", {
           token,
           body: { scheduleId, seatNumbers: [2] },
-          key: "burst-hold",
+          idempotencyKey: "burst-hold",
         }),
       ),
     );
@@ -147,7 +151,7 @@ describe.each(WRITERS)("a journal commit that fails (%s writer)", (writer) => {
     const h = await startAppEngine(file, { journalWriter: writer, faultInjection: { pageCountMax: 9 } });
     const { token, scheduleId } = await setUp(h);
     let acknowledged = 0;
-    let refused: Answer | undefined;
+    let refused: HttpResult | undefined;
     for (let i = 0; i < CHARGES_UNTIL_FULL_MAX && refused === undefined; i += 1) {
       const answer = await chargeOf(h, `u${i % 20}`, `k${i}`);
       if (answer.status === 200) {
@@ -157,7 +161,7 @@ describe.each(WRITERS)("a journal commit that fails (%s writer)", (writer) => {
       }
     }
     expect(refused, "the journal never filled up").toBeDefined();
-    expectJournalUnavailable(refused as Answer, "the charge that did not fit");
+    expectJournalUnavailable(refused as HttpResult, "the charge that did not fit");
     await expectEverythingRefused(h, token, scheduleId);
     await h.stop();
 
@@ -193,23 +197,13 @@ function unmount(target: string): void {
   }
 }
 
-async function post(url: string, payload: unknown, key: string): Promise<{ status: number; body: unknown }> {
-  const response = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/json", "idempotency-key": key },
-    body: JSON.stringify(payload),
-  });
-  const body: unknown = await response.json();
-  return { status: response.status, body };
-}
-
 describe("a real full disk and a read-only mount (tmpfs; needs root, skipped otherwise)", () => {
   let mountPoint = "";
   let mounted = false;
   let server: ServerProcess | undefined;
 
   beforeAll(() => {
-    mountPoint = fs.mkdtempSync(path.join(os.tmpdir(), "journal-tmpfs-"));
+    mountPoint = tempDir("journal-tmpfs-");
     // 1 MiB: room for the database and a few hundred WAL frames (a commit writes at least one page).
     mounted = tryMountTmpfs(mountPoint, 1024);
     if (!mounted) {
@@ -217,7 +211,7 @@ describe("a real full disk and a read-only mount (tmpfs; needs root, skipped oth
     }
   });
   afterAll(async () => {
-    await server?.kill();
+    await server?.stop("SIGKILL");
     if (mounted) {
       unmount(mountPoint);
     }
@@ -234,11 +228,10 @@ describe("a real full disk and a read-only mount (tmpfs; needs root, skipped oth
     let refused: { key: string; answer: { status: number; body: unknown } } | undefined;
     for (let i = 0; i < CHARGES_UNTIL_FULL_MAX && refused === undefined; i += 1) {
       const key = `disk-${i}`;
-      const answer = await post(
-        `${server.url}/api/v1/users/u${i % 10}/balance/charge`,
-        { amount: CHARGE_WON },
-        key,
-      );
+      const answer = await call(server.baseUrl, "POST", `/api/v1/users/u${i % 10}/balance/charge`, {
+        body: { amount: CHARGE_WON },
+        idempotencyKey: key,
+      });
       if (answer.status === 200) {
         acknowledged.push(key);
       } else {
@@ -248,12 +241,12 @@ describe("a real full disk and a read-only mount (tmpfs; needs root, skipped oth
     expect(refused, "the disk never filled up").toBeDefined();
     expect(refused?.answer.status).toBe(503);
     expectErrorBody(refused?.answer.body, "JOURNAL_UNAVAILABLE");
-    const health = await fetch(`${server.url}/health`);
+    const health = await fetch(`${server.baseUrl}/health`);
     expect(health.status).toBe(503);
     expect(await health.json()).toMatchObject({ status: "failed" });
-    const balance = await fetch(`${server.url}/api/v1/users/u0/balance`);
+    const balance = await fetch(`${server.baseUrl}/api/v1/users/u0/balance`);
     expect(balance.status).toBe(503);
-    await server.kill();
+    await server.stop("SIGKILL");
     server = undefined;
 
     // More room, then a restart on the same journal: every acknowledged charge, and nothing else.
@@ -264,13 +257,12 @@ describe("a real full disk and a read-only mount (tmpfs; needs root, skipped oth
     const charges = [...recovered.state.wallets.values()].reduce((n, w) => n + w.transactions.length, 0);
     expect(charges).toBe(acknowledged.length);
     server = await startServer({ env: { DATABASE_PATH: file } });
-    const replay = await post(
-      `${server.url}/api/v1/users/u0/balance/charge`,
-      { amount: CHARGE_WON },
-      "disk-0",
-    );
+    const replay = await call(server.baseUrl, "POST", "/api/v1/users/u0/balance/charge", {
+      body: { amount: CHARGE_WON },
+      idempotencyKey: "disk-0",
+    });
     expect(replay.status).toBe(200);
-    expect((await fetch(`${server.url}/health`)).status).toBe(200);
+    expect((await fetch(`${server.baseUrl}/health`)).status).toBe(200);
     await server.stop();
     server = undefined;
     console.log(
@@ -287,7 +279,7 @@ describe("a real full disk and a read-only mount (tmpfs; needs root, skipped oth
     await (await startAppEngine(file)).stop();
     execFileSync("mount", ["-o", "remount,ro", mountPoint], { stdio: "ignore" });
     try {
-      const run = await runServerToExit({ env: { DATABASE_PATH: file } }, 30_000);
+      const run = await runServerToExit({ env: { DATABASE_PATH: file } });
       expect(run.code).toBe(1);
       expect(run.stderr).toContain(file);
       expect(run.stderr).toMatch(/not writable/);
@@ -311,10 +303,10 @@ describe("a journal file the server may not write", () => {
     if (asRoot) {
       fs.chmodSync(dir, 0o777);
     }
-    const run = await runServerToExit(
-      { env: { DATABASE_PATH: file }, ...(asRoot ? { uid: 65_534, gid: 65_534 } : {}) },
-      30_000,
-    );
+    const run = await runServerToExit({
+      env: { DATABASE_PATH: file },
+      ...(asRoot ? { uid: 65_534, gid: 65_534 } : {}),
+    });
     if (asRoot && /EACCES|EPERM/.test(run.stderr) && !run.stderr.includes(file)) {
       ctx.skip();
     }
@@ -369,7 +361,7 @@ describe("a damaged journal at start-up", () => {
   let sourceDir = "";
 
   beforeAll(async () => {
-    sourceDir = fs.mkdtempSync(path.join(os.tmpdir(), "journal-damage-"));
+    sourceDir = tempDir("journal-damage-");
     built = await buildJournal(path.join(sourceDir, "journal.db"));
     expect(built.markerSeq).toBeGreaterThan(0);
     expect(fs.existsSync(`${built.file}-wal`) ? fs.statSync(`${built.file}-wal`).size : 0).toBe(0);
@@ -410,7 +402,7 @@ describe("a damaged journal at start-up", () => {
     expect(error.message).toContain(file);
     expect(error.message).toContain(`seq ${built.markerSeq}`);
 
-    const run = await runServerToExit({ env: { DATABASE_PATH: file } }, 30_000);
+    const run = await runServerToExit({ env: { DATABASE_PATH: file } });
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(file);
     expect(run.stderr).toContain(`seq ${built.markerSeq}`);
@@ -442,7 +434,7 @@ describe("a damaged journal at start-up", () => {
     expect(error).toBeInstanceOf(JournalCorruptError);
     expect(error.message).toContain(file);
 
-    const run = await runServerToExit({ env: { DATABASE_PATH: file } }, 30_000);
+    const run = await runServerToExit({ env: { DATABASE_PATH: file } });
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(file);
     expect(run.stdout).not.toMatch(/listening on/);

@@ -4,8 +4,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { ConfigError, loadConfig } from "../../src/config.ts";
 import { QUEUE_TOKEN_SECRET_LENGTH_MIN } from "../../src/engine/waiting-room.ts";
 import { createHttpServer } from "../../src/http/server.ts";
-import { ADMIN_TOKEN, memoryTempDir, startAppEngine, type AppEngine } from "./app-engine.ts";
-import { REPO_ROOT } from "./server-process.ts";
+import { REPO_ROOT } from "../support/child-process.ts";
+import { memoryTempDir } from "../support/temp-dir.ts";
+import { ADMIN_TOKEN, startAppEngine, type AppEngine } from "./app-engine.ts";
 
 /**
  * The attack surface as SECURITY.md describes it, checked: unguessable tokens bound to one user and

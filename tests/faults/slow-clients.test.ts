@@ -1,10 +1,10 @@
 import net from "node:net";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REQUEST_BODY_BYTES_MAX } from "../../src/http/app.ts";
-import { startServer, type ServerProcess } from "./server-process.ts";
+import { startServer, type ServerProcess } from "../support/server-process.ts";
+import { tempDir } from "../support/temp-dir.ts";
 
 /**
  * Hostile clients over a real socket, against the server as users run it: bodies trickled a byte at
@@ -91,7 +91,7 @@ describe("slow and malformed clients over a real socket", () => {
   let dir = "";
 
   beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "slow-clients-"));
+    dir = tempDir("slow-clients-");
     server = await startServer({
       env: {
         DATABASE_PATH: path.join(dir, "journal.db"),
@@ -138,9 +138,9 @@ describe("slow and malformed clients over a real socket", () => {
 
     // While they hang on, everyone else is answered.
     for (let i = 0; i < 20; i += 1) {
-      const health = await fetch(`${server.url}/health`);
+      const health = await fetch(`${server.baseUrl}/health`);
       expect(health.status).toBe(200);
-      const charge = await fetch(`${server.url}/api/v1/users/fast${i}/balance/charge`, {
+      const charge = await fetch(`${server.baseUrl}/api/v1/users/fast${i}/balance/charge`, {
         method: "POST",
         headers: { "content-type": "application/json" },
         body,
@@ -158,7 +158,9 @@ describe("slow and malformed clients over a real socket", () => {
     }
     // None of the slow charges happened.
     for (const i of [0, 2, 3, 5]) {
-      const balance = await fetch(`${server.url}/api/v1/users/${i % 3 === 0 ? "slow" : "stall"}${i}/balance`);
+      const balance = await fetch(
+        `${server.baseUrl}/api/v1/users/${i % 3 === 0 ? "slow" : "stall"}${i}/balance`,
+      );
       expect(await balance.json()).toMatchObject({ balance: 0 });
     }
   });
@@ -188,7 +190,7 @@ describe("slow and malformed clients over a real socket", () => {
     );
     expect(statusOf(streamed)).toBe(413);
     expect(streamed).toContain('"PAYLOAD_TOO_LARGE"');
-    const balance = await fetch(`${server.url}/api/v1/users/big/balance`);
+    const balance = await fetch(`${server.baseUrl}/api/v1/users/big/balance`);
     expect(await balance.json()).toMatchObject({ balance: 0 });
   });
 
@@ -198,7 +200,7 @@ describe("slow and malformed clients over a real socket", () => {
       schedules: [{ startsAt: "2030-06-01T19:00:00Z", seatCount: 1, price: 1 }],
     });
     for (const token of [ADMIN_TOKEN, `${ADMIN_TOKEN}x`, ADMIN_TOKEN.slice(0, -1)]) {
-      const answer = await fetch(`${server.url}/api/v1/admin/concerts`, {
+      const answer = await fetch(`${server.baseUrl}/api/v1/admin/concerts`, {
         method: "POST",
         headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
         body,
@@ -225,7 +227,7 @@ describe("slow and malformed clients over a real socket", () => {
         true,
       );
     }
-    const health = await fetch(`${server.url}/health`);
+    const health = await fetch(`${server.baseUrl}/health`);
     expect(health.status).toBe(200);
   });
 });

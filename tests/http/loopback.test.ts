@@ -1,17 +1,16 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { expectError, expectStatus } from "../support/app-harness.ts";
 import {
   call,
   killAllServers,
   pollUntil,
-  runUntilExit,
+  runServerToExit,
   startServer,
-  tempDir,
-  type FetchResult,
   type ServerProcess,
 } from "../support/server-process.ts";
-import { anyString } from "../support/matchers.ts";
+import { tempDir } from "../support/temp-dir.ts";
 
 /**
  * The second suite: the server as users run it (a child process started from src/main.ts, configured
@@ -43,19 +42,6 @@ interface Reservation {
   amount: number;
   expiresAt: string;
   paidAt: string | null;
-}
-
-function expectStatus<T>(result: FetchResult, status: number): T {
-  if (result.status !== status) {
-    expect.fail(`expected ${status}, got ${result.status}: ${result.text}`);
-  }
-  return result.body as T;
-}
-
-function expectError(result: FetchResult, status: number, code: string): Record<string, unknown> {
-  const body = expectStatus<{ error: Record<string, unknown> }>(result, status);
-  expect(body.error).toMatchObject({ code, message: anyString() });
-  return body.error;
 }
 
 /** A client of one running server, with the steps of the booking flow. */
@@ -116,10 +102,13 @@ describe("a running server", () => {
     dir = tempDir("loopback-");
     const queue = { QUEUE_MAX_ACTIVE: "1000", QUEUE_ADMIT_BATCH: "500" };
     [server, shortHoldServer] = await Promise.all([
-      startServer(serverEnv(path.join(dir, "journal.db"), queue)),
-      startServer(
-        serverEnv(path.join(dir, "short-holds.db"), { ...queue, HOLD_TTL_MS: String(SHORT_HOLD_TTL_MS) }),
-      ),
+      startServer({ env: serverEnv(path.join(dir, "journal.db"), queue) }),
+      startServer({
+        env: serverEnv(path.join(dir, "short-holds.db"), {
+          ...queue,
+          HOLD_TTL_MS: String(SHORT_HOLD_TTL_MS),
+        }),
+      }),
     ]);
   });
 
@@ -304,7 +293,7 @@ describe("restarts", () => {
   let dir: string;
   const started: ServerProcess[] = [];
   const start = async (env: Record<string, string>): Promise<ServerProcess> => {
-    const server = await startServer(env);
+    const server = await startServer({ env });
     started.push(server);
     return server;
   };
@@ -431,15 +420,16 @@ describe("configuration", () => {
       ];
       const exits = await Promise.all(
         cases.map(([name, value]) =>
-          runUntilExit(serverEnv(path.join(dir, `${name}.db`), { [name]: value })),
+          runServerToExit({ env: serverEnv(path.join(dir, `${name}.db`), { [name]: value }) }),
         ),
       );
       for (const [i, exit] of exits.entries()) {
         const [name] = cases[i] ?? [];
-        expect(exit.code, exit.output).not.toBe(0);
+        const output = exit.stdout + exit.stderr;
+        expect(exit.code, output).not.toBe(0);
         expect(exit.code).not.toBeNull();
-        expect(exit.output).toContain(name);
-        expect(exit.output).not.toMatch(/listening on/);
+        expect(output).toContain(name);
+        expect(output).not.toMatch(/listening on/);
       }
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

@@ -1,12 +1,12 @@
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import type { Journal, JournalWriter, OpenJournalOptions } from "../../src/persistence/journal.ts";
+import type { Journal, OpenJournalOptions } from "../../src/persistence/journal.ts";
 import { JournalUnavailableError, openJournal, openJournalReader } from "../../src/persistence/journal.ts";
 import { JOURNAL_BATCH_EVENTS_MAX, SNAPSHOTS_KEPT } from "../../src/persistence/limits.ts";
-import type { TestEvent } from "./helpers.ts";
-import { held, nextTurn, streamOf, useTempDir } from "./helpers.ts";
+import { useTempDir } from "../support/temp-dir.ts";
+import { WRITERS } from "../support/test-engine.ts";
+import { held, nextTurn, streamOf, type TestEvent } from "./helpers.ts";
 
-const WRITERS: readonly JournalWriter[] = ["inline", "worker"];
 const T0 = 1_700_000_000_000;
 
 function readAll(
@@ -21,7 +21,7 @@ function readAll(
 }
 
 describe.each(WRITERS)("the journal with the %s writer", (writer) => {
-  const dir = useTempDir();
+  const dir = useTempDir("persistence-test-");
   const file = (): string => path.join(dir(), "journal.db");
   const open = (extra: Partial<OpenJournalOptions<TestEvent>> = {}): Promise<Journal<TestEvent>> =>
     openJournal<TestEvent>({ path: file(), writer, streamOf, ...extra });

@@ -2,12 +2,12 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import type { JournalWriter } from "../../src/persistence/journal.ts";
 import { JournalUnavailableError, openJournal, openJournalReader } from "../../src/persistence/journal.ts";
-import type { TestEvent } from "./helpers.ts";
-import { ackedSeqs, runAppendLoop, streamOf, useTempDir } from "./helpers.ts";
+import { seededRandom } from "../support/seeded-random.ts";
+import { useTempDir } from "../support/temp-dir.ts";
+import { WRITERS } from "../support/test-engine.ts";
+import { ackedSeqs, runAppendLoop, streamOf, type TestEvent } from "./helpers.ts";
 
-const WRITERS: readonly JournalWriter[] = ["inline", "worker"];
 const KILL_ROUNDS = 3;
 /** Bounds on each child: it stops by itself well before, unless it is killed first. */
 const CHILD_APPENDS_MAX = 200_000;
@@ -31,22 +31,18 @@ function readBack(file: string): Set<number> {
 }
 
 describe.each(WRITERS)("the journal with the %s writer, killed with SIGKILL", (writer) => {
-  const dir = useTempDir();
+  const dir = useTempDir("persistence-test-");
 
   it("keeps every acknowledged append, round after round", async () => {
     const file = path.join(dir(), "journal.db");
     // The kill point is random; the seed is printed so that a failing run can be repeated.
     const seed = Number(process.env["CRASH_TEST_SEED"] ?? Date.now() % 1_000_000);
     console.log(`crash test (${writer} writer) seed: ${seed}`);
-    let state = seed;
-    const random = (): number => {
-      state = (state * 1_103_515_245 + 12_345) % 2_147_483_648;
-      return state / 2_147_483_648;
-    };
+    const random = seededRandom(seed);
 
     let acknowledgedTotal = 0;
     for (let round = 1; round <= KILL_ROUNDS; round++) {
-      const killAfterAcks = 50 + Math.floor(random() * 3000);
+      const killAfterAcks = random.int(50, 3049);
       const result = await runAppendLoop({
         path: file,
         writer,
@@ -76,7 +72,7 @@ describe.each(WRITERS)("the journal with the %s writer, killed with SIGKILL", (w
 });
 
 describe.each(WRITERS)("the journal with the %s writer, on a disk that fills up", (writer) => {
-  const dir = useTempDir();
+  const dir = useTempDir("persistence-test-");
 
   it("acknowledges nothing it could not write, refuses writes after the failure, and keeps what it acknowledged", async () => {
     const file = path.join(dir(), "journal.db");
@@ -122,7 +118,7 @@ function canMakeImmutable(dir: string): boolean {
 }
 
 describe.each(WRITERS)("the journal with the %s writer, when its WAL file becomes immutable", (writer) => {
-  const dir = useTempDir();
+  const dir = useTempDir("persistence-test-");
 
   it("fails the write and refuses later ones (runs as root only)", async (context) => {
     if (!canMakeImmutable(dir())) {

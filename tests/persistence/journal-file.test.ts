@@ -10,20 +10,19 @@ import {
   openJournal,
   openJournalReader,
 } from "../../src/persistence/journal.ts";
-import type { JournalWriter } from "../../src/persistence/journal.ts";
 import {
   JOURNAL_READ_PAGE_EVENTS,
   JOURNAL_READ_RUN_BYTES_MAX,
   JOURNAL_SCHEMA_VERSION,
 } from "../../src/persistence/limits.ts";
-import type { TestEvent } from "./helpers.ts";
-import { held, streamOf, useTempDir } from "./helpers.ts";
+import { useTempDir } from "../support/temp-dir.ts";
+import { WRITERS } from "../support/test-engine.ts";
+import { held, streamOf, type TestEvent } from "./helpers.ts";
 
 const T0 = 1_700_000_000_000;
-const WRITERS: readonly JournalWriter[] = ["inline", "worker"];
 
 describe("the journal file", () => {
-  const dir = useTempDir();
+  const dir = useTempDir("persistence-test-");
   const file = (): string => path.join(dir(), "journal.db");
 
   async function writeEvents(count: number, target = file()): Promise<void> {

@@ -5,7 +5,8 @@ import { describe, expect, it } from "vitest";
 import { openJournal, openJournalReader } from "../../src/persistence/journal.ts";
 import type { ReplayModel } from "../../src/persistence/journal-tool.ts";
 import { runJournalTool } from "../../src/persistence/journal-tool.ts";
-import { REPO_ROOT, useTempDir } from "./helpers.ts";
+import { REPO_ROOT } from "../support/child-process.ts";
+import { useTempDir } from "../support/temp-dir.ts";
 
 interface Added {
   readonly type: "Added" | "Removed";
@@ -38,7 +39,7 @@ const totalsModel: ReplayModel<Added, Totals> = {
 };
 
 describe("the journal tool", () => {
-  const dir = useTempDir();
+  const dir = useTempDir("persistence-test-");
   const file = (): string => path.join(dir(), "journal.db");
 
   async function run(...argv: string[]): Promise<{ code: number; lines: string[] }> {

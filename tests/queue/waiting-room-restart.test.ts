@@ -1,7 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { call, killAllServers, startServer, tempDir, type ServerProcess } from "../support/server-process.ts";
+import { call, killAllServers, startServer, type ServerProcess } from "../support/server-process.ts";
+import { tempDir } from "../support/temp-dir.ts";
 
 /**
  * A line of 10,000 fans survives `kill -9`: every token keeps its status and its exact position.
@@ -55,7 +56,7 @@ describe("the waiting room across a SIGKILL", () => {
   });
 
   it("keeps every one of 10,000 tokens at the same status and position", async () => {
-    const first = await startServer(env);
+    const first = await startServer({ env });
     const concerts = await call(first.baseUrl, "GET", "/api/v1/concerts");
     const concertId = (concerts.body as { concerts: { concertId: string }[] }).concerts[0]?.concertId;
     expect(concertId).toBeDefined();
@@ -83,7 +84,7 @@ describe("the waiting room across a SIGKILL", () => {
     expect(LEAVERS.map((i) => before[i])).toEqual(LEAVERS.map(() => 401));
 
     await first.stop("SIGKILL");
-    const second = await startServer(env);
+    const second = await startServer({ env });
     const after = await pollAll(second, tokens);
     expect(after).toEqual(before);
     await second.stop("SIGTERM");

@@ -1,14 +1,16 @@
-import { spawn } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import type { EngineState } from "../../src/engine/engine-state.ts";
+import { checkEngineInvariants } from "../../src/engine/engine-invariants.ts";
+import { findReservation, type EngineState } from "../../src/engine/engine-state.ts";
 import { viewToken } from "../../src/engine/waiting-room.ts";
 import type { JournalWriter } from "../../src/persistence/journal.ts";
 import { recoverEngineState } from "../../src/persistence/recovery.ts";
-import { expectInvariants, useTempDir, WRITERS } from "../actors/harness.ts";
+import { runToExit, spawnTsx, watchChild } from "../support/child-process.ts";
+import { seededRandom } from "../support/seeded-random.ts";
+import { useTempDir } from "../support/temp-dir.ts";
+import { WRITERS } from "../support/test-engine.ts";
 
-const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const WRITE_LOOP = fileURLToPath(new URL("./fixtures/write-loop.ts", import.meta.url));
 
 const KILL_CYCLES = 3;
@@ -48,61 +50,23 @@ interface Run {
 }
 
 /** Runs the write loop on `file` and SIGKILLs it once it has acknowledged `killAfterAcks` writes. */
-function runUntilKilled(file: string, writer: JournalWriter, killAfterAcks: number): Promise<Run> {
-  const child = spawn(
-    process.execPath,
-    ["--import", "tsx", WRITE_LOOP, file, writer, String(CHILD_DURATION_MS)],
-    { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] },
-  );
-  return new Promise<Run>((resolve, reject) => {
-    const acks: Ack[] = [];
-    let pending = "";
-    let stderr = "";
-    const timer = setTimeout(() => child.kill("SIGKILL"), CHILD_TIMEOUT_MS);
-    child.stdout.setEncoding("utf8");
-    child.stderr.setEncoding("utf8");
-    child.stdout.on("data", (chunk: string) => {
-      // Only complete lines count: the kill may cut the last one short.
-      const lines = (pending + chunk).split("\n");
-      pending = lines.pop() ?? "";
-      for (const line of lines) {
-        acks.push(JSON.parse(line) as Ack);
-      }
+async function runUntilKilled(file: string, writer: JournalWriter, killAfterAcks: number): Promise<Run> {
+  const acks: Ack[] = [];
+  const watched = watchChild(spawnTsx(WRITE_LOOP, { args: [file, writer, String(CHILD_DURATION_MS)] }), {
+    // Only complete lines count: the kill may cut the last one short.
+    onLine: (line) => {
+      acks.push(JSON.parse(line) as Ack);
       if (acks.length >= killAfterAcks) {
-        child.kill("SIGKILL");
+        watched.child.kill("SIGKILL");
       }
-    });
-    child.stderr.on("data", (chunk: string) => {
-      stderr += chunk;
-    });
-    child.on("error", (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.on("close", (_code, signal) => {
-      clearTimeout(timer);
-      resolve({ acks, stderr, signal });
-    });
+    },
   });
-}
-
-/** A small seeded generator (an LCG), so the kill points of a failing run can be repeated. */
-function seededRandom(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state * 1_103_515_245 + 12_345) % 2_147_483_648;
-    return state / 2_147_483_648;
-  };
+  const { stderr, signal } = await runToExit(watched, CHILD_TIMEOUT_MS);
+  return { acks, stderr, signal };
 }
 
 /** Checks that every acknowledged write is in the recovered state, with the same or a later status. */
 function expectAcknowledged(state: EngineState, acks: readonly Ack[]): void {
-  const reservationOf = (reservationId: string) => {
-    const scheduleId = state.reservationSchedules.get(reservationId);
-    return scheduleId === undefined
-      ? undefined
-      : state.schedules.get(scheduleId)?.reservations.get(reservationId);
-  };
   const missing: string[] = [];
   for (const ack of acks) {
     switch (ack.kind) {
@@ -116,7 +80,7 @@ function expectAcknowledged(state: EngineState, acks: readonly Ack[]): void {
         break;
       }
       case "hold": {
-        const reservation = reservationOf(ack.reservationId);
+        const reservation = findReservation(state, ack.reservationId);
         // Any status is a same-or-later one: HELD, then CONFIRMED, EXPIRED or CANCELLED.
         if (
           reservation?.userId !== ack.userId ||
@@ -129,7 +93,7 @@ function expectAcknowledged(state: EngineState, acks: readonly Ack[]): void {
         break;
       }
       case "payment": {
-        const reservation = reservationOf(ack.reservationId);
+        const reservation = findReservation(state, ack.reservationId);
         const debit = state.wallets
           .get(ack.userId)
           ?.transactions.find(
@@ -145,7 +109,7 @@ function expectAcknowledged(state: EngineState, acks: readonly Ack[]): void {
         break;
       }
       case "cancel":
-        if (reservationOf(ack.reservationId)?.status !== "CANCELLED") {
+        if (findReservation(state, ack.reservationId)?.status !== "CANCELLED") {
           missing.push(`cancellation of ${ack.reservationId}`);
         }
         break;
@@ -163,7 +127,7 @@ function expectAcknowledged(state: EngineState, acks: readonly Ack[]): void {
 }
 
 describe.each(WRITERS)("an engine with the %s writer, killed with SIGKILL in a write loop", (writer) => {
-  const dir = useTempDir();
+  const dir = useTempDir("engine-test-");
 
   it("keeps every write it acknowledged and every invariant, kill after kill", async () => {
     const file = path.join(dir(), "journal.db");
@@ -173,7 +137,7 @@ describe.each(WRITERS)("an engine with the %s writer, killed with SIGKILL in a w
 
     const acknowledged: Ack[] = [];
     for (let cycle = 1; cycle <= KILL_CYCLES; cycle++) {
-      const killAfterAcks = ACKS_BEFORE_KILL_MIN + Math.floor(random() * ACKS_BEFORE_KILL_SPREAD);
+      const killAfterAcks = ACKS_BEFORE_KILL_MIN + random.int(0, ACKS_BEFORE_KILL_SPREAD - 1);
       const run = await runUntilKilled(file, writer, killAfterAcks);
       expect(run.stderr).toBe("");
       expect(run.signal).toBe("SIGKILL");
@@ -187,7 +151,7 @@ describe.each(WRITERS)("an engine with the %s writer, killed with SIGKILL in a w
         `cycle ${cycle}: killed after ${run.acks.length} acknowledged writes; ` +
           `recovered ${recovered.lastSeq} events (snapshot at seq ${recovered.snapshotSeq})`,
       );
-      expectInvariants(recovered.state);
+      checkEngineInvariants(recovered.state);
       expectAcknowledged(recovered.state, acknowledged);
       // The snapshot the child took between kills agrees with a replay of the whole journal.
       expect(recovered.lastSeq).toBe(replayed.lastSeq);

@@ -3,13 +3,13 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { SimulatedClock } from "../../src/actors/clock.ts";
 import type { Engine } from "../../src/actors/engine.ts";
+import { checkEngineInvariants } from "../../src/engine/engine-invariants.ts";
 import type { EngineState } from "../../src/engine/engine-state.ts";
 import { resumeWaitingRoom } from "../../src/engine/waiting-room.ts";
 import { recoverEngineState } from "../../src/persistence/recovery.ts";
 import {
   codeOf,
   createConcert,
-  expectInvariants,
   HOLD_TTL_MS,
   liveState,
   quiesce,
@@ -17,12 +17,12 @@ import {
   startTestEngine,
   T0_MS,
   unwrap,
-  useTempDir,
-  WRITERS,
   type TestConcert,
 } from "../actors/harness.ts";
+import { useTempDir } from "../support/temp-dir.ts";
+import { WRITERS } from "../support/test-engine.ts";
 
-const dir = useTempDir();
+const dir = useTempDir("engine-test-");
 
 /**
  * Waiting rooms keep the order of their idle WAITING tokens as soft state (polls are not journaled),
@@ -78,7 +78,7 @@ describe.each(WRITERS)("recovery of a journal written through the %s writer", (w
     await mixedWorkload(engine, clock, await createConcert(engine, [8, 6]));
     await engine.stop();
     const live = comparable(liveState(engine), clock.nowMs());
-    expectInvariants(live);
+    checkEngineInvariants(live);
 
     const recovered = recoverEngineState(file, { useSnapshot: false });
     expect(recovered.lastSeq).toBe(readJournal(file).length);
@@ -286,7 +286,7 @@ describe("replaying the journal", () => {
                 engine = await startTestEngine(file, clock, { snapshotEveryEvents: 1_000_000 });
                 break;
             }
-            expectInvariants(liveState(engine));
+            checkEngineInvariants(liveState(engine));
           }
           await quiesce(engine);
         } finally {

@@ -1,14 +1,17 @@
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { nanoid } from "nanoid";
 import { afterEach, beforeEach, expect } from "vitest";
 import { SimulatedClock } from "../../src/actors/clock.ts";
 import { startEngine, type Engine, type EngineOptions } from "../../src/actors/engine.ts";
 import { createApp, type App } from "../../src/http/app.ts";
 import { registerEngineMetrics } from "../../src/http/engine-metrics.ts";
 import { HttpMetrics } from "../../src/http/metrics.ts";
+import { readResult, requestInit, type HttpResult, type RequestOptions } from "./http.ts";
 import { anyString, containingFields } from "./matchers.ts";
+import { tempDir } from "./temp-dir.ts";
+import { testEngineOptions, TEST_WAITING_ROOM } from "./test-engine.ts";
+
+export type { HttpResult, RequestOptions } from "./http.ts";
 
 /**
  * The HTTP API in process: a real engine on a temporary SQLite journal, driven by a simulated clock,
@@ -30,22 +33,6 @@ export interface HarnessOptions {
   /** Null runs the app without an admin token (the admin API answers 403 ADMIN_DISABLED). */
   readonly adminToken?: string | null;
   readonly journalWriter?: EngineOptions["journalWriter"];
-}
-
-export interface HttpResult {
-  readonly status: number;
-  readonly headers: Headers;
-  /** The parsed JSON body, or undefined for an empty or non-JSON body. */
-  readonly body: unknown;
-  readonly text: string;
-}
-
-export interface RequestOptions {
-  /** A value to send as JSON; a string is sent as it is (for malformed JSON). */
-  readonly body?: unknown;
-  readonly token?: string;
-  readonly idempotencyKey?: string;
-  readonly headers?: Record<string, string>;
 }
 
 /** The error body every non-2xx answer carries. */
@@ -72,14 +59,34 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+export interface EngineApp {
+  readonly engine: Engine;
+  readonly app: App;
+}
+
+export interface AppOptions {
+  /** Undefined runs the app without an admin token (the admin API answers 403 ADMIN_DISABLED). */
+  readonly adminToken: string | undefined;
+  /** Told of every error the app answers as unexpected; a client mistake must never land here. */
+  readonly logError: (error: unknown) => void;
+}
+
+/** Starts an engine and builds its HTTP app, with metrics, for `app.request()`. */
+export async function startEngineApp(
+  options: EngineOptions,
+  { adminToken, logError }: AppOptions,
+): Promise<EngineApp> {
+  const engine = await startEngine(options);
+  const metrics = new HttpMetrics();
+  registerEngineMetrics(metrics, engine);
+  const app = createApp({ engine, metrics, adminToken, startedAtMs: Date.now(), logError });
+  return { engine, app };
+}
+
 const DEFAULTS = {
   holdTtlMs: 300_000,
   mailboxDepthMax: 10_000,
-  maxActive: 1_000,
-  admitBatch: 100,
-  admitIntervalMs: 1_000,
-  activeTtlMs: 600_000,
-  waitIdleTtlMs: 300_000,
+  ...TEST_WAITING_ROOM,
 };
 
 function nextTurn(): Promise<void> {
@@ -89,38 +96,22 @@ function nextTurn(): Promise<void> {
 export async function startHarness(given: HarnessOptions = {}): Promise<Harness> {
   const { adminToken = ADMIN_TOKEN, journalWriter = "inline", ...rest } = given;
   const options = { ...DEFAULTS, ...rest };
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "http-contract-"));
+  const { holdTtlMs, mailboxDepthMax, ...waitingRoom } = options;
+  const dir = tempDir("http-contract-");
   const clock = new SimulatedClock(T0_MS);
   const errors: unknown[] = [];
 
-  const boot = async (): Promise<{ engine: Engine; app: App }> => {
-    const engine = await startEngine({
-      databasePath: path.join(dir, "journal.db"),
-      clock,
-      newId: () => nanoid(),
-      holdTtlMs: options.holdTtlMs,
-      mailboxDepthMax: options.mailboxDepthMax,
-      snapshotEveryEvents: 100_000,
-      journalWriter,
-      waitingRoom: {
-        maxActive: options.maxActive,
-        admitBatch: options.admitBatch,
-        admitIntervalMs: options.admitIntervalMs,
-        activeTtlMs: options.activeTtlMs,
-        waitIdleTtlMs: options.waitIdleTtlMs,
-      },
-    });
-    const metrics = new HttpMetrics();
-    registerEngineMetrics(metrics, engine);
-    const app = createApp({
-      engine,
-      metrics,
-      adminToken: adminToken ?? undefined,
-      startedAtMs: Date.now(),
-      logError: (error) => errors.push(error),
-    });
-    return { engine, app };
-  };
+  const boot = (): Promise<EngineApp> =>
+    startEngineApp(
+      testEngineOptions(path.join(dir, "journal.db"), clock, {
+        holdTtlMs,
+        mailboxDepthMax,
+        snapshotEveryEvents: 100_000,
+        journalWriter,
+        waitingRoom,
+      }),
+      { adminToken: adminToken ?? undefined, logError: (error) => errors.push(error) },
+    );
 
   let running = await boot();
   const settle = async (): Promise<void> => {
@@ -141,29 +132,12 @@ export async function startHarness(given: HarnessOptions = {}): Promise<Harness>
     clock,
     options,
     errors,
-    async request(method, url, { body, token, idempotencyKey, headers = {} } = {}) {
-      const sent: Record<string, string> = { ...headers };
-      if (token !== undefined) {
-        sent.authorization = `Bearer ${token}`;
+    async request(method, url, options) {
+      const result = await readResult(await running.app.request(url, requestInit(method, options)));
+      if (result.status >= 500 && !result.text.includes('"OVERLOADED"')) {
+        errors.push(new Error(`${method} ${url} answered ${result.status}: ${result.text}`));
       }
-      if (idempotencyKey !== undefined) {
-        sent["idempotency-key"] = idempotencyKey;
-      }
-      const init: RequestInit = { method, headers: sent };
-      if (body !== undefined) {
-        sent["content-type"] ??= "application/json";
-        init.body = typeof body === "string" ? body : JSON.stringify(body);
-      }
-      const response = await running.app.request(url, init);
-      const text = await response.text();
-      let parsed: unknown = undefined;
-      if (text.length > 0 && (response.headers.get("content-type") ?? "").includes("json")) {
-        parsed = JSON.parse(text) as unknown;
-      }
-      if (response.status >= 500 && !text.includes('"OVERLOADED"')) {
-        errors.push(new Error(`${method} ${url} answered ${response.status}: ${text}`));
-      }
-      return { status: response.status, headers: response.headers, body: parsed, text };
+      return result;
     },
     async advance(ms) {
       clock.advanceBy(ms);

@@ -1,36 +1,53 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
+import type { ChildProcess } from "node:child_process";
+import {
+  runToExit,
+  spawnTsx,
+  watchChild,
+  type ChildExit,
+  type ChildResult,
+  type WatchedChild,
+} from "./child-process.ts";
+import { readResult, requestInit, type HttpResult, type RequestOptions } from "./http.ts";
 
 /**
  * The server as users run it: `src/main.ts` in a child process, configured only through its
  * environment, on 127.0.0.1 and a port the OS picks. Every child is tracked so a test can kill
- * whatever it left running.
+ * whatever it left running. The loopback and fault tests, the crash loop and the soak all use it.
  */
 
-export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
-
+export const SERVER_ENTRY = "src/main.ts";
 /** How long a child may take to print that it is listening (tsx compiles on start). */
 const START_TIMEOUT_MS = 30_000;
-/** How long a child may take to exit after a signal, or to fail on a bad configuration. */
-const EXIT_TIMEOUT_MS = 20_000;
+/** How long a child may take to exit after a signal (a SIGTERM flushes the journal) before it is SIGKILLed. */
+const STOP_TIMEOUT_MS = 20_000;
+/** How long a server that should refuse to start may take to fail, before it is SIGKILLed. */
+const REFUSAL_TIMEOUT_MS = 30_000;
+/** Output kept per child, so a chatty server (`--trace-gc` in the soak) cannot grow memory without bound. */
+const OUTPUT_CHARS_MAX = 64 * 1024;
 
-export interface Exit {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
+export interface ServerOptions {
+  /** Added to (and overriding) the defaults: loopback, port 0, no demo data. */
+  readonly env: Readonly<Record<string, string>>;
+  /** Runs the server as another user (root only), e.g. to make a file unwritable for it. */
+  readonly uid?: number;
+  readonly gid?: number;
+  /** Extra Node options before the entry (e.g. `--trace-gc` for the soak). */
+  readonly nodeArgs?: readonly string[];
+  /** Called with every whole line the server prints on stdout. */
+  readonly onLine?: (line: string) => void;
 }
 
 export interface ServerProcess {
   readonly child: ChildProcess;
+  readonly port: number;
+  /** `http://127.0.0.1:<port>` */
   readonly baseUrl: string;
-  /** Everything printed so far, stdout and stderr. */
+  /** Everything printed so far (the latest OUTPUT_CHARS_MAX), stdout and stderr interleaved. */
   output(): string;
   /** Resolves when the process has exited. */
-  readonly exited: Promise<Exit>;
-  /** Sends a signal and waits (bounded) for the exit. */
-  stop(signal: NodeJS.Signals): Promise<Exit>;
+  readonly exited: Promise<ChildExit>;
+  /** Sends a signal (SIGTERM unless told) and waits for the exit, with SIGKILL if it overstays. */
+  stop(signal?: NodeJS.Signals): Promise<ChildExit>;
 }
 
 const running = new Set<ChildProcess>();
@@ -39,7 +56,7 @@ const running = new Set<ChildProcess>();
  * Only what a server needs from the parent's environment: a developer's own ADMIN_TOKEN, PORT or
  * DATABASE_PATH must not leak into a test.
  */
-function childEnv(env: Readonly<Record<string, string>>): NodeJS.ProcessEnv {
+function serverEnv(env: Readonly<Record<string, string>>): NodeJS.ProcessEnv {
   const base: NodeJS.ProcessEnv = {};
   for (const name of ["PATH", "HOME", "TMPDIR", "LANG", "SystemRoot"]) {
     const value = process.env[name];
@@ -47,93 +64,78 @@ function childEnv(env: Readonly<Record<string, string>>): NodeJS.ProcessEnv {
       base[name] = value;
     }
   }
-  return { ...base, HOST: "127.0.0.1", PORT: "0", ...env };
+  return { ...base, HOST: "127.0.0.1", PORT: "0", SEED_DEMO: "false", ...env };
 }
 
-function spawnServer(env: Readonly<Record<string, string>>): {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<Exit>;
-} {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-    cwd: REPO_ROOT,
-    env: childEnv(env),
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+function spawnServer(options: ServerOptions, onLine?: (line: string) => void): WatchedChild {
+  const { nodeArgs, uid, gid } = options;
+  const child = spawnTsx(SERVER_ENTRY, { env: serverEnv(options.env), nodeArgs, uid, gid });
   running.add(child);
-  let output = "";
-  child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
-    output += chunk;
-  });
-  child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
-    output += chunk;
-  });
-  const exited = new Promise<Exit>((resolve) => {
-    child.once("exit", (code, signal) => {
-      running.delete(child);
-      resolve({ code, signal });
-    });
-  });
-  return { child, output: () => output, exited };
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+  const watched = watchChild(child, { outputCharsMax: OUTPUT_CHARS_MAX, onLine });
+  const forget = (): void => {
+    running.delete(child);
+  };
+  void watched.exited.then(forget, forget);
+  return watched;
 }
 
 /** Starts the server and resolves once it prints the address it listens on. */
-export async function startServer(env: Readonly<Record<string, string>>): Promise<ServerProcess> {
-  const { child, output, exited } = spawnServer(env);
-  const listening = new Promise<string>((resolve, reject) => {
-    const check = (): void => {
-      const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output());
-      if (match?.[1] !== undefined) {
-        child.stdout?.off("data", check);
-        resolve(match[1]);
-      }
-    };
-    child.stdout?.on("data", check);
-    void exited.then((exit) =>
-      reject(new Error(`the server exited (${exit.code ?? exit.signal}) before listening:\n${output()}`)),
-    );
+export async function startServer(options: ServerOptions): Promise<ServerProcess> {
+  let listening: (baseUrl: string) => void = () => undefined;
+  const { child, output, exited } = spawnServer(options, (line) => {
+    const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(line);
+    if (match?.[1] !== undefined) {
+      listening(match[1]);
+    }
+    options.onLine?.(line);
   });
+  let timer: NodeJS.Timeout | undefined;
   let baseUrl: string;
   try {
-    baseUrl = await withTimeout(listening, START_TIMEOUT_MS, "server start-up");
+    baseUrl = await new Promise<string>((resolve, reject) => {
+      listening = resolve;
+      timer = setTimeout(
+        () => reject(new Error(`the server did not start within ${START_TIMEOUT_MS} ms:\n${output()}`)),
+        START_TIMEOUT_MS,
+      );
+      exited.then(
+        (exit) =>
+          reject(new Error(`the server exited (${exit.code ?? exit.signal}) before listening:\n${output()}`)),
+        reject,
+      );
+    });
   } catch (error) {
     child.kill("SIGKILL");
     throw error;
+  } finally {
+    clearTimeout(timer);
   }
   return {
     child,
+    port: Number(new URL(baseUrl).port),
     baseUrl,
     output,
     exited,
-    async stop(signal) {
+    async stop(signal = "SIGTERM") {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill(signal);
       }
-      return withTimeout(exited, EXIT_TIMEOUT_MS, `exit after ${signal}`);
+      const overstay = setTimeout(() => child.kill("SIGKILL"), STOP_TIMEOUT_MS);
+      try {
+        return await exited;
+      } finally {
+        clearTimeout(overstay);
+      }
     },
   };
 }
 
-/** Runs the server expecting it to stop by itself (a bad configuration): its exit and output. */
-export async function runUntilExit(
-  env: Readonly<Record<string, string>>,
-): Promise<Exit & { readonly output: string }> {
-  const { child, output, exited } = spawnServer(env);
-  try {
-    const exit = await withTimeout(exited, EXIT_TIMEOUT_MS, "a server that should refuse to start");
-    return { ...exit, output: output() };
-  } catch (error) {
-    child.kill("SIGKILL");
-    throw error;
-  }
+/**
+ * Runs the server expecting it to stop by itself (a bad configuration, a journal it may not use): its
+ * exit and output. One that is still running after REFUSAL_TIMEOUT_MS is SIGKILLed, and its exit says so.
+ */
+export function runServerToExit(options: ServerOptions): Promise<ChildResult> {
+  return runToExit(spawnServer(options), REFUSAL_TIMEOUT_MS);
 }
 
 /** SIGKILLs every child still running and waits for each to go. */
@@ -154,26 +156,8 @@ export async function killAllServers(): Promise<void> {
   );
 }
 
-/** A fresh temporary directory for a journal; remove it with `fs.rmSync` when done. */
-export function tempDir(prefix: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-}
-
 // ---------------------------------------------------------------------------------------------------
 // HTTP over the loopback interface.
-
-export interface FetchResult {
-  readonly status: number;
-  readonly headers: Headers;
-  readonly body: unknown;
-  readonly text: string;
-}
-
-export interface FetchOptions {
-  readonly body?: unknown;
-  readonly token?: string;
-  readonly idempotencyKey?: string;
-}
 
 /** Bounds every request, so a hung server fails the test instead of hanging it. */
 const REQUEST_TIMEOUT_MS = 15_000;
@@ -182,27 +166,10 @@ export async function call(
   baseUrl: string,
   method: string,
   url: string,
-  { body, token, idempotencyKey }: FetchOptions = {},
-): Promise<FetchResult> {
-  const headers: Record<string, string> = {};
-  if (token !== undefined) {
-    headers.authorization = `Bearer ${token}`;
-  }
-  if (idempotencyKey !== undefined) {
-    headers["idempotency-key"] = idempotencyKey;
-  }
-  const init: RequestInit = { method, headers, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) };
-  if (body !== undefined) {
-    headers["content-type"] = "application/json";
-    init.body = typeof body === "string" ? body : JSON.stringify(body);
-  }
-  const response = await fetch(`${baseUrl}${url}`, init);
-  const text = await response.text();
-  const parsed: unknown =
-    text.length > 0 && (response.headers.get("content-type") ?? "").includes("json")
-      ? JSON.parse(text)
-      : undefined;
-  return { status: response.status, headers: response.headers, body: parsed, text };
+  options: RequestOptions = {},
+): Promise<HttpResult> {
+  const init = { ...requestInit(method, options), signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) };
+  return readResult(await fetch(`${baseUrl}${url}`, init));
 }
 
 /**
