@@ -3,9 +3,10 @@ import type { Request as CannonRequest } from "autocannon";
 
 import type { ApiClient } from "./http-client.ts";
 import { BenchFailure } from "./measure.ts";
+import type { ClientContext } from "./measure.ts";
 import { capture } from "./scenario-kit.ts";
 import type { BenchOptions, CapturedRoute, Probe } from "./scenario-kit.ts";
-import { field } from "./setup.ts";
+import { bearer, field } from "./setup.ts";
 
 /** Seeds the payload generators, so every run sends the same seats in the same order. */
 export const PAYLOAD_SEED = 20_240_501;
@@ -13,8 +14,22 @@ export const PAYLOAD_SEED = 20_240_501;
 /** Data sizes: issue 5's in a full run, smaller in --quick (which only proves the suite runs). */
 export function sizes(options: BenchOptions) {
   return options.quick
-    ? { hotUsers: 1_000, contendedUsers: 1_000, flowPool: 2_000, scalingUsers: 200, scalingSeats: 100 }
-    : { hotUsers: 10_000, contendedUsers: 10_000, flowPool: 25_000, scalingUsers: 500, scalingSeats: 1_000 };
+    ? {
+        hotUsers: 1_000,
+        contendedUsers: 1_000,
+        flowPool: 2_000,
+        scalingUsers: 200,
+        scalingSeats: 100,
+        pollTokens: 1_000,
+      }
+    : {
+        hotUsers: 10_000,
+        contendedUsers: 10_000,
+        flowPool: 25_000,
+        scalingUsers: 500,
+        scalingSeats: 1_000,
+        pollTokens: 10_000,
+      };
 }
 
 export const RESERVATIONS_PATH = "/api/v1/reservations";
@@ -41,7 +56,22 @@ export function parked(request: CannonRequest): CannonRequest {
 
 /** Headers of a JSON request with a queue token. */
 export function authHeaders(token: string): Record<string, string> {
-  return { ...JSON_HEADERS, authorization: `Bearer ${token}` };
+  return { ...JSON_HEADERS, ...bearer(token) };
+}
+
+/**
+ * One connection's share of `count` pre-built requests: connection c sends c, c + n, c + 2n, …, so
+ * at any moment the connections carry different items (users, seats, tokens) and an item comes
+ * back only every count / n steps.
+ */
+export function roundRobin(
+  count: number,
+  { client, connections }: Pick<ClientContext, "client" | "connections">,
+  build: (index: number) => CannonRequest,
+): CannonRequest[] {
+  return Array.from({ length: Math.ceil(count / connections) }, (_, step) =>
+    build((step * connections + client) % count),
+  );
 }
 
 /** The body of a one-seat hold, encoded once before timing. */

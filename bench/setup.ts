@@ -71,6 +71,38 @@ export async function createConcert(
   };
 }
 
+/** A token as issued, with the status it had then. */
+export interface IssuedToken {
+  token: string;
+  status: string;
+}
+
+/** Issues one token per user for a concert through the public API; returns them in the order of `userIds`. */
+export async function issueTokens(
+  api: ApiClient,
+  concertId: string,
+  userIds: readonly string[],
+): Promise<IssuedToken[]> {
+  const issued: IssuedToken[] = new Array<IssuedToken>(userIds.length);
+  const where = "POST /api/v1/queue/tokens";
+  await forEachLimited(userIds, SETUP_CONCURRENCY, async (userId, index) => {
+    const reply = await api.send("POST", "/api/v1/queue/tokens", { body: { userId, concertId } });
+    if (reply.status !== 201 && reply.status !== 200) {
+      throw new Error(`${where}: expected 201, got ${reply.status} ${reply.text.slice(0, 300)}`);
+    }
+    issued[index] = {
+      token: stringField(reply.json, "token", where),
+      status: stringField(reply.json, "status", where),
+    };
+  });
+  return issued;
+}
+
+/** The `Authorization` header that carries a queue token. */
+export function bearer(token: string): { authorization: string } {
+  return { authorization: `Bearer ${token}` };
+}
+
 /**
  * Issues one token per user for a concert and waits until every one of them is ACTIVE (the
  * engine is started with a cap and batch large enough to admit them all within a few ticks).
@@ -81,20 +113,9 @@ export async function activeTokens(
   concertId: string,
   userIds: readonly string[],
 ): Promise<string[]> {
-  const tokens: string[] = new Array<string>(userIds.length).fill("");
-  let waiting: number[] = [];
-  await forEachLimited(userIds, SETUP_CONCURRENCY, async (userId, index) => {
-    const reply = await api.send("POST", "/api/v1/queue/tokens", { body: { userId, concertId } });
-    if (reply.status !== 201 && reply.status !== 200) {
-      throw new Error(
-        `POST /api/v1/queue/tokens: expected 201, got ${reply.status} ${reply.text.slice(0, 300)}`,
-      );
-    }
-    tokens[index] = stringField(reply.json, "token", "POST /api/v1/queue/tokens");
-    if (field(reply.json, "status", "POST /api/v1/queue/tokens") !== "ACTIVE") {
-      waiting.push(index);
-    }
-  });
+  const issued = await issueTokens(api, concertId, userIds);
+  const tokens = issued.map(({ token }) => token);
+  let waiting = issued.flatMap(({ status }, index) => (status === "ACTIVE" ? [] : [index]));
   const deadline = Date.now() + TOKEN_ACTIVATION_WAIT_MS_MAX;
   while (waiting.length > 0) {
     if (Date.now() > deadline) {
@@ -106,7 +127,7 @@ export async function activeTokens(
     const stillWaiting: number[] = [];
     await forEachLimited(waiting, SETUP_CONCURRENCY, async (index) => {
       const reply = await api.expect(200, "GET", "/api/v1/queue/tokens/current", {
-        headers: { authorization: `Bearer ${tokens[index]}` },
+        headers: bearer(tokens[index] ?? ""),
       });
       if (field(reply.json, "status", "GET /api/v1/queue/tokens/current") !== "ACTIVE") {
         stillWaiting.push(index);

@@ -1,6 +1,4 @@
 /** hold-contended: 10,000 users with ACTIVE tokens fight over 50 seats; almost every answer is a 409. */
-import type { Request as CannonRequest } from "autocannon";
-
 import type { Workload } from "../measure.ts";
 import {
   authHeaders,
@@ -9,6 +7,7 @@ import {
   holdProbe,
   PAYLOAD_SEED,
   RESERVATIONS_PATH,
+  roundRobin,
   sizes,
 } from "../requests.ts";
 import { capture, guarded, measureScenario, target } from "../scenario-kit.ts";
@@ -37,16 +36,13 @@ export const holdContended: Scenario = {
         const workload: Workload = {
           expected: { engine: [201, 409], baseline: [409] },
           throughputOf: "responses",
-          requestsFor: ({ client, connections }) =>
-            Array.from({ length: Math.ceil(users / connections) }, (_, step): CannonRequest => {
-              const index = (step * connections + client) % users;
-              return {
-                method: "POST",
-                path: RESERVATIONS_PATH,
-                headers: headers[index],
-                body: bodies[index],
-              };
-            }),
+          requestsFor: (context) =>
+            roundRobin(users, context, (index) => ({
+              method: "POST",
+              path: RESERVATIONS_PATH,
+              headers: headers[index],
+              body: bodies[index],
+            })),
         };
         return {
           routes: [refused],

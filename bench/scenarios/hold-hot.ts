@@ -2,8 +2,6 @@
  * hold-hot: one schedule of 50,000 seats and 10,000 users with ACTIVE tokens; each request holds
  * one random seat that is probably still free. Holds last one second, so seats keep coming free.
  */
-import type { Request as CannonRequest } from "autocannon";
-
 import type { ApiClient } from "../http-client.ts";
 import type { Workload } from "../measure.ts";
 import {
@@ -13,6 +11,7 @@ import {
   holdProbe,
   PAYLOAD_SEED,
   RESERVATIONS_PATH,
+  roundRobin,
   sizes,
 } from "../requests.ts";
 import { capture, guarded, measureScenario, target } from "../scenario-kit.ts";
@@ -44,18 +43,13 @@ export async function prepareHot(api: ApiClient, adminToken: string, users: numb
     workload: {
       expected: { engine: [201, 409], baseline: [201] },
       throughputOf: "responses",
-      // Connection c sends requests c, c + n, c + 2n, …: at any moment the connections hold
-      // different seats for different users, and a user comes back only every users / n steps.
-      requestsFor: ({ client, connections }) =>
-        Array.from({ length: Math.ceil(bodies.length / connections) }, (_, step): CannonRequest => {
-          const index = (step * connections + client) % bodies.length;
-          return {
-            method: "POST",
-            path: RESERVATIONS_PATH,
-            headers: headers[index % headers.length],
-            body: bodies[index],
-          };
-        }),
+      requestsFor: (context) =>
+        roundRobin(bodies.length, context, (index) => ({
+          method: "POST",
+          path: RESERVATIONS_PATH,
+          headers: headers[index % headers.length],
+          body: bodies[index],
+        })),
     },
   };
 }
