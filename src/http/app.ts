@@ -44,10 +44,7 @@ export function createApp(deps: AppDeps): App {
     const startedNs = process.hrtime.bigint();
     await next();
     const seconds = Number(process.hrtime.bigint() - startedNs) / 1e9;
-    deps.metrics.requestDuration.observe(
-      { method: c.req.method, route: c.req.routePath, status: String(c.res.status) },
-      seconds,
-    );
+    deps.metrics.observeRequest(c.req.method, c.req.routePath, c.res.status, seconds);
   });
   app.use(jsonBody());
 

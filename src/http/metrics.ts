@@ -40,6 +40,19 @@ export class HttpMetrics {
     collectDefaultMetrics({ register: this.registry });
   }
 
+  private readonly requestSeries = new Map<string, { observe(seconds: number): void }>();
+
+  /** Records one request; the labelled series is looked up once per route and status, then reused. */
+  observeRequest(method: string, route: string, status: number, seconds: number): void {
+    const key = `${method} ${route} ${status}`;
+    let series = this.requestSeries.get(key);
+    if (series === undefined) {
+      series = this.requestDuration.labels({ method, route, status: String(status) });
+      this.requestSeries.set(key, series);
+    }
+    series.observe(seconds);
+  }
+
   /** The journal's commit observer: one observation per transaction. */
   readonly observeJournalCommit = (events: number, durationMs: number): void => {
     this.journalCommitDuration.observe(durationMs / 1000);

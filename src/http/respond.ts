@@ -1,3 +1,4 @@
+import type { IncomingMessage } from "node:http";
 import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Result } from "../engine/decider.ts";
@@ -21,9 +22,13 @@ export function respond<T, V, S extends ContentfulStatusCode>(
   return c.json(view(valueOf(result)), status);
 }
 
-/** The bearer credential of a request, or undefined when there is none. */
+/**
+ * The bearer credential of a request, or undefined when there is none. Read from Node's parsed
+ * headers when there are some: asking Hono would build a web Headers object for this one header.
+ */
 export function bearerToken(c: Context): string | undefined {
-  const header = c.req.header("authorization");
+  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+  const header = incoming === undefined ? c.req.header("authorization") : incoming.headers.authorization;
   if (header === undefined) {
     return undefined;
   }
