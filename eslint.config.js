@@ -15,7 +15,10 @@ export default tseslint.config(
       "no-console": "off",
       "@typescript-eslint/consistent-type-imports": "error",
       "@typescript-eslint/no-explicit-any": "error",
-      "@typescript-eslint/switch-exhaustiveness-check": ["error", { considerDefaultExhaustiveForUnions: true }],
+      "@typescript-eslint/switch-exhaustiveness-check": [
+        "error",
+        { considerDefaultExhaustiveForUnions: true },
+      ],
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
     },
   },
@@ -28,8 +31,14 @@ export default tseslint.config(
         {
           patterns: [
             { group: ["node:*"], message: "src/engine is pure: no Node APIs." },
-            { group: ["better-sqlite3", "msgpackr", "hono", "hono/*", "@hono/*", "nanoid"], message: "src/engine is pure: no I/O libraries." },
-            { group: ["../actors/*", "../persistence/*", "../http/*"], message: "src/engine depends on nothing outside itself." },
+            {
+              group: ["better-sqlite3", "msgpackr", "hono", "hono/*", "@hono/*", "nanoid"],
+              message: "src/engine is pure: no I/O libraries.",
+            },
+            {
+              group: ["../actors/*", "../persistence/*", "../http/*"],
+              message: "src/engine depends on nothing outside itself.",
+            },
           ],
         },
       ],
@@ -39,7 +48,10 @@ export default tseslint.config(
         { name: "setTimeout", message: "Timers live in src/actors." },
         { name: "setInterval", message: "Timers live in src/actors." },
       ],
-      "no-restricted-properties": ["error", { object: "Math", property: "random", message: "Randomness comes in through ctx." }],
+      "no-restricted-properties": [
+        "error",
+        { object: "Math", property: "random", message: "Randomness comes in through ctx." },
+      ],
     },
   },
   {
