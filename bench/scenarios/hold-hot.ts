@@ -15,7 +15,7 @@ import {
   sizes,
 } from "../requests.ts";
 import { capture, guarded, measureScenario, target } from "../scenario-kit.ts";
-import type { CapturedRoute, Scenario } from "../scenario-kit.ts";
+import type { BenchOptions, CapturedRoute, Measured, Prepared, Scenario } from "../scenario-kit.ts";
 import { activeTokens, createConcert, shuffledSeats, userIds } from "../setup.ts";
 
 const HOT_SEATS = 50_000;
@@ -54,24 +54,34 @@ export async function prepareHot(api: ApiClient, adminToken: string, users: numb
   };
 }
 
+/**
+ * Runs the hot-schedule workload as one case named `caseName`, with an optional step on the engine
+ * before the alternation (the latency scenario finds its open-loop rate there).
+ */
+export function measureHot(
+  options: BenchOptions,
+  caseName: string,
+  before?: (hot: HotData) => Prepared["before"],
+): Promise<Measured> {
+  const users = sizes(options).hotUsers;
+  return measureScenario(options, { HOLD_TTL_MS: String(HOT_HOLD_TTL_MS) }, async (engine, api) => {
+    const hot = await prepareHot(api, engine.adminToken, users);
+    return {
+      routes: hot.routes,
+      baselineWorkload: hot.workload,
+      cases: [{ name: caseName, workload: hot.workload }],
+      before: before?.(hot),
+    };
+  });
+}
+
 export const holdHot: Scenario = {
   name: "hold-hot",
   description: "one schedule of 50,000 seats, ACTIVE users each holding one random, probably free seat",
   run: (options) =>
     guarded(holdHot.name, holdHot.description, async () => {
       const users = sizes(options).hotUsers;
-      const measured = await measureScenario(
-        options,
-        { HOLD_TTL_MS: String(HOT_HOLD_TTL_MS) },
-        async (engine, api) => {
-          const hot = await prepareHot(api, engine.adminToken, users);
-          return {
-            routes: hot.routes,
-            baselineWorkload: hot.workload,
-            cases: [{ name: "hold-hot", workload: hot.workload }],
-          };
-        },
-      );
+      const measured = await measureHot(options, "hold-hot");
       const comparison = measured.comparisons[0];
       const statuses = comparison?.engine.statuses ?? {};
       return {

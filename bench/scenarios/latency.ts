@@ -9,10 +9,9 @@
  */
 
 import { BenchFailure, roundProblems, runRound } from "../measure.ts";
-import { sizes } from "../requests.ts";
-import { guarded, measureScenario, target } from "../scenario-kit.ts";
+import { guarded, target } from "../scenario-kit.ts";
 import type { Scenario } from "../scenario-kit.ts";
-import { HOT_HOLD_TTL_MS, prepareHot } from "./hold-hot.ts";
+import { measureHot } from "./hold-hot.ts";
 
 /** Below this share of the offered rate, the latency figures describe an overloaded engine. */
 const ACHIEVED_RATE_FRACTION_MIN = 0.9;
@@ -22,36 +21,23 @@ export const latency: Scenario = {
   description: "hold-hot requests offered open-loop (autocannon overallRate) at half the measured maximum",
   run: (options) =>
     guarded(latency.name, latency.description, async () => {
-      const users = sizes(options).hotUsers;
-      const measured = await measureScenario(
-        options,
-        { HOLD_TTL_MS: String(HOT_HOLD_TTL_MS) },
-        async (engine, api) => {
-          const hot = await prepareHot(api, engine.adminToken, users);
-          return {
-            routes: hot.routes,
-            baselineWorkload: hot.workload,
-            cases: [{ name: "latency", workload: hot.workload }],
-            before: async (running) => {
-              const probe = await runRound(running, "engine", hot.workload, {
-                durationS: options.durationS,
-                connections: options.connections,
-              });
-              const problems = roundProblems(probe, hot.workload);
-              if (problems.length > 0) {
-                throw new BenchFailure(`maximum-rate probe: ${problems.join("; ")}`);
-              }
-              const maxRate = probe.responses / probe.durationS;
-              // At least one request per second per connection: autocannon treats a rate of 0 as unlimited.
-              const overallRate = Math.max(options.connections, Math.floor(maxRate / 2));
-              options.log(
-                `  maximum ${maxRate.toFixed(0)} req/s closed-loop; offering ${overallRate} req/s open-loop`,
-              );
-              return { overallRate, figures: { maxRate, offeredRate: overallRate } };
-            },
-          };
-        },
-      );
+      const measured = await measureHot(options, "latency", (hot) => async (running) => {
+        const probe = await runRound(running, "engine", hot.workload, {
+          durationS: options.durationS,
+          connections: options.connections,
+        });
+        const problems = roundProblems(probe, hot.workload);
+        if (problems.length > 0) {
+          throw new BenchFailure(`maximum-rate probe: ${problems.join("; ")}`);
+        }
+        const maxRate = probe.responses / probe.durationS;
+        // At least one request per second per connection: autocannon treats a rate of 0 as unlimited.
+        const overallRate = Math.max(options.connections, Math.floor(maxRate / 2));
+        options.log(
+          `  maximum ${maxRate.toFixed(0)} req/s closed-loop; offering ${overallRate} req/s open-loop`,
+        );
+        return { overallRate, figures: { maxRate, offeredRate: overallRate } };
+      });
       const engine = measured.comparisons[0]?.engine;
       const offered = measured.figures.offeredRate ?? Number.NaN;
       return {
