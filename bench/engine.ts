@@ -40,6 +40,7 @@ import { openJournalReader, type JournalWriter } from "../src/persistence/journa
 import { JOURNAL_BATCH_EVENTS_MAX } from "../src/persistence/limits.ts";
 import { recoverEngineState } from "../src/persistence/recovery.ts";
 import { rawInsertsPerSecond, type RawRow } from "./raw-ceiling.ts";
+import { percentile } from "./percentile.ts";
 
 const QUICK = process.argv.includes("--quick");
 const SEED = seedArgument() ?? Date.now() % 2 ** 31;
@@ -188,13 +189,6 @@ async function createBigConcert(engine: Engine): Promise<string[]> {
   return created.value.schedules.map((schedule) => schedule.scheduleId);
 }
 
-function percentile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) {
-    return Number.NaN;
-  }
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-}
-
 interface HoldRun {
   readonly holds: number;
   readonly holdsPerSecond: number;
@@ -268,8 +262,8 @@ async function runHolds(
   return {
     holds: answered,
     holdsPerSecond: (answered / elapsedMs) * 1000,
-    p50Ms: percentile(sorted, 50),
-    p99Ms: percentile(sorted, 99),
+    p50Ms: percentile(sorted, 0.5),
+    p99Ms: percentile(sorted, 0.99),
     eventsPerCommit: commits === 0 ? 0 : (statsAfter.events - statsBefore.events) / commits,
     loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
     mainThreadBusy: elu.utilization,

@@ -16,6 +16,7 @@ import { openJournal, openJournalReader } from "../src/persistence/journal.ts";
 import type { JournalWriter } from "../src/persistence/journal.ts";
 import { JOURNAL_BATCH_EVENTS_MAX, JOURNAL_READ_PAGE_EVENTS } from "../src/persistence/limits.ts";
 import { rawInsertsPerSecond, type RawRow } from "./raw-ceiling.ts";
+import { percentile } from "./percentile.ts";
 
 const QUICK = process.argv.includes("--quick");
 /** Each append run stops at whichever comes first. */
@@ -76,13 +77,6 @@ function busyWait(microseconds: number): void {
   }
 }
 
-function percentile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) {
-    return Number.NaN;
-  }
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-}
-
 interface RunResult {
   readonly appends: number;
   readonly appendsPerSecond: number;
@@ -129,8 +123,8 @@ async function runJournal(
   return {
     appends: completed,
     appendsPerSecond: (completed / elapsedMs) * 1000,
-    p50Ms: percentile(sorted, 50),
-    p99Ms: percentile(sorted, 99),
+    p50Ms: percentile(sorted, 0.5),
+    p99Ms: percentile(sorted, 0.99),
     commits,
     loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
   };

@@ -7,6 +7,7 @@ import type { Client, Request as CannonRequest, Result as CannonResult } from "a
 
 import { encoderFor, preEncode, usePreEncoded } from "./pre-encode.ts";
 import type { ServerProcess } from "./server-process.ts";
+import { percentile } from "./percentile.ts";
 
 export type Side = "baseline" | "engine";
 
@@ -221,14 +222,6 @@ export interface SideSummary {
   autocannonLatencyMs: { p50: number; p99: number; p99_9: number };
   stoppedEarly: string[];
   rounds: { durationS: number; rps: number; throughput: number; p50: number; p99: number }[];
-}
-
-function percentile(sorted: Float64Array, fraction: number): number {
-  if (sorted.length === 0) {
-    return Number.NaN;
-  }
-  const index = Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1);
-  return sorted[Math.max(0, index)] ?? Number.NaN;
 }
 
 export function latencySummary(samples: Float64Array): LatencySummary {

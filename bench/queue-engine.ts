@@ -29,6 +29,7 @@ import {
   type WaitingRoomSettings,
   type WaitingRoomState,
 } from "../src/engine/waiting-room.ts";
+import { percentile } from "./percentile.ts";
 
 const WAITING_TARGET = 1_000_000;
 const POLL_SAMPLES = 200_000;
@@ -74,10 +75,6 @@ function run(state: WaitingRoomState, command: WaitingRoomCommand, nowMs: number
   return decision.events.length;
 }
 
-function percentile(sorted: Float64Array, p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
 function summarize(samplesNs: Float64Array): { p50: number; p99: number; p999: number; mean: number } {
   const sorted = Float64Array.from(samplesNs).sort();
   let sum = 0;
@@ -85,9 +82,9 @@ function summarize(samplesNs: Float64Array): { p50: number; p99: number; p999: n
     sum += value;
   }
   return {
-    p50: percentile(sorted, 50),
-    p99: percentile(sorted, 99),
-    p999: percentile(sorted, 99.9),
+    p50: percentile(sorted, 0.5),
+    p99: percentile(sorted, 0.99),
+    p999: percentile(sorted, 0.999),
     mean: sum / sorted.length,
   };
 }
