@@ -1,4 +1,6 @@
 import { JOURNAL_WRITER_DEFAULT } from "./actors/engine.ts";
+import { MAILBOX_DEPTH_MAX_DEFAULT } from "./actors/mailbox.ts";
+import { SNAPSHOT_EVERY_EVENTS_DEFAULT } from "./actors/runtime.ts";
 import { HOLD_TTL_MS_DEFAULT } from "./engine/limits.ts";
 import * as queue from "./engine/waiting-room.ts";
 
@@ -64,8 +66,8 @@ const INTEGER_SETTINGS = {
     min: queue.QUEUE_WAIT_IDLE_TTL_MS_MIN,
     max: queue.QUEUE_WAIT_IDLE_TTL_MS_MAX,
   },
-  MAILBOX_DEPTH_MAX: { fallback: 10_000, min: 1, max: 10_000_000 },
-  SNAPSHOT_EVERY_EVENTS: { fallback: 200_000, min: 1, max: 1_000_000_000 },
+  MAILBOX_DEPTH_MAX: { fallback: MAILBOX_DEPTH_MAX_DEFAULT, min: 1, max: 10_000_000 },
+  SNAPSHOT_EVERY_EVENTS: { fallback: SNAPSHOT_EVERY_EVENTS_DEFAULT, min: 1, max: 1_000_000_000 },
   REQUEST_TIMEOUT_MS: { fallback: 30_000, min: 1_000, max: 600_000 },
 } as const satisfies Record<string, IntegerSetting>;
 

@@ -37,7 +37,6 @@ export class EngineRuntime {
   readonly eventCounts = new Map<string, number>();
   private eventsSinceSnapshot = 0;
   private snapshotInFlight = false;
-  private snapshotsTaken = 0;
 
   constructor(options: RuntimeOptions) {
     this.state = options.state;
@@ -46,10 +45,6 @@ export class EngineRuntime {
     this.newId = options.newId;
     this.mailboxDepthMax = options.mailboxDepthMax;
     this.snapshotEveryEvents = options.snapshotEveryEvents;
-  }
-
-  get snapshotCount(): number {
-    return this.snapshotsTaken;
   }
 
   /** The context of one turn: its time is read once, so everything the turn decides agrees on it. */
@@ -108,9 +103,7 @@ export class EngineRuntime {
     this.snapshotInFlight = true;
     this.eventsSinceSnapshot = 0;
     try {
-      const seq = await this.journal.writeSnapshot(this.state);
-      this.snapshotsTaken += 1;
-      return seq;
+      return await this.journal.writeSnapshot(this.state);
     } catch {
       return undefined;
     } finally {

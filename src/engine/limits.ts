@@ -19,7 +19,7 @@ export const CHARGE_WON_MAX = 1_000_000;
 export const BALANCE_WON_MAX = 100_000_000;
 
 export const USER_ID_LENGTH_MAX = 64;
-export const USER_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+export const USER_ID_PATTERN = new RegExp(`^[A-Za-z0-9_-]{1,${USER_ID_LENGTH_MAX}}$`);
 export const IDEMPOTENCY_KEY_LENGTH_MAX = 128;
 /** Idempotency keys are remembered at least this long, across restarts. */
 export const IDEMPOTENCY_KEY_TTL_MS = 24 * 60 * 60 * 1000;
