@@ -17,7 +17,7 @@ export const ENGINE_COMMAND_DEFAULT: readonly string[] = [process.execPath, "--i
 /**
  * Settings every scenario shares: admission fast and wide enough that set-up can make tens of
  * thousands of tokens ACTIVE within a second or two, and ACTIVE tokens that outlive the whole run.
- * The values are the waiting room's own limits (src/engine/waiting-room.ts: at most 100,000
+ * The values are the waiting room's own limits (src/engine/waiting-room/limits.ts: at most 100,000
  * active per concert, batches of at most 10,000, ticks at least 100 ms apart).
  */
 const ENGINE_ENV_DEFAULTS: Readonly<Record<string, string>> = {

@@ -21,30 +21,48 @@ import path from "node:path";
 import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import { nanoid } from "nanoid";
 import { SystemClock } from "../src/actors/clock.ts";
-import { startEngine, type Engine, type EngineOptions } from "../src/actors/engine.ts";
+import type { Engine } from "../src/actors/engine.ts";
+import type { Concert } from "../src/engine/catalog.ts";
+import { startEngine, type EngineOptions } from "../src/actors/start-engine.ts";
 import { MAILBOX_DEPTH_MAX_DEFAULT } from "../src/actors/mailbox.ts";
 import { SNAPSHOT_EVERY_EVENTS_DEFAULT } from "../src/actors/runtime.ts";
 import { decideCatalog } from "../src/engine/catalog.ts";
 import { evolveEngine, initialEngineState } from "../src/engine/engine-state.ts";
-import { HOLD_TTL_MS_DEFAULT, SEATS_PER_SCHEDULE_MAX } from "../src/engine/limits.ts";
+import {
+  HOLD_TTL_MS_DEFAULT,
+  SEATS_PER_SCHEDULE_MAX,
+  SEATS_PER_USER_PER_SCHEDULE_MAX,
+} from "../src/engine/limits.ts";
 import { decideSchedule } from "../src/engine/schedule.ts";
 import {
-  QUEUE_ACTIVE_TTL_MS_DEFAULT,
-  QUEUE_ADMIT_BATCH_DEFAULT,
-  QUEUE_ADMIT_INTERVAL_MS_DEFAULT,
-  QUEUE_MAX_ACTIVE_DEFAULT,
-  QUEUE_WAIT_IDLE_TTL_MS_DEFAULT,
-} from "../src/engine/waiting-room.ts";
+  QUEUE_MAX_ACTIVE_MAX,
+  WAITING_ROOM_INTEGER_SETTINGS_DEFAULT,
+} from "../src/engine/waiting-room/index.ts";
 import { openJournalDatabase } from "../src/persistence/database.ts";
 import { openJournalReader, type JournalWriter } from "../src/persistence/journal.ts";
 import { JOURNAL_BATCH_EVENTS_MAX } from "../src/persistence/limits.ts";
 import { recoverEngineState } from "../src/persistence/recovery.ts";
 import { rawInsertsPerSecond, type RawRow } from "./raw-ceiling.ts";
-import { percentile } from "./percentile.ts";
+import { shuffleSeeded } from "../src/engine/seeded-random.ts";
+import { parseCommandLine } from "../support/cli.ts";
+import { formatBytes, formatNumber } from "../support/format.ts";
+import { runLatency, type RunLatency } from "../support/stats.ts";
 
-const QUICK = process.argv.includes("--quick");
-const SEED = seedArgument() ?? Date.now() % 2 ** 31;
-const KEEP_JOURNAL_PATH = stringArgument("--keep-journal");
+const USAGE = `usage: npm run bench:engine [-- --quick] [--seed <n>] [--keep-journal <path>]
+  --quick                 short runs on less data (proves the benchmark runs; the figures mean little)
+  --seed <n>              re-run the seat order a run printed (default: a fresh one)
+  --keep-journal <path>   copy the measured journal, with its snapshot, to <path> for \`npm run journal -- verify\``;
+const cli = parseCommandLine({
+  usage: USAGE,
+  options: {
+    quick: { type: "boolean", default: false },
+    seed: { type: "string" },
+    "keep-journal": { type: "string" },
+  },
+});
+const QUICK = cli.values.quick;
+const SEED = cli.seed();
+const KEEP_JOURNAL_PATH = cli.values["keep-journal"];
 
 const WRITERS: readonly JournalWriter[] = ["inline", "worker"];
 const CONCURRENCY_LEVELS = [50, 1000];
@@ -77,40 +95,11 @@ if (!CONCURRENCY_LEVELS.includes(TARGET_CONCURRENCY)) {
   throw new Error("the targets are judged at one of the measured concurrency levels");
 }
 
-function stringArgument(name: string): string | undefined {
-  const at = process.argv.indexOf(name);
-  if (at === -1) {
-    return undefined;
-  }
-  const value = process.argv[at + 1];
-  if (value === undefined || value.startsWith("--")) {
-    throw new Error(`${name} takes a value`);
-  }
-  return value;
-}
-
-function seedArgument(): number | undefined {
-  const text = stringArgument("--seed");
-  const seed = text === undefined ? undefined : Number(text);
-  if (seed !== undefined && !Number.isSafeInteger(seed)) {
-    throw new Error(`--seed takes a whole number, not ${text}`);
-  }
-  return seed;
-}
-
-/** mulberry32: a small seeded generator, so a run's seat order is reproducible from its seed. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-
-/** The holds every run sends, generated before timing: a fresh user and a random free seat each. */
+/**
+ * The holds every run sends, generated before timing: a random free seat each, by a user who holds
+ * at most `SEATS_PER_USER_PER_SCHEDULE_MAX` seats of a schedule, so a run needs a quarter as many
+ * users (and queue tokens) as holds.
+ */
 interface HoldPlan {
   readonly userIds: readonly string[];
   /** Index into the run's schedule ids. */
@@ -119,23 +108,20 @@ interface HoldPlan {
 }
 
 function planHolds(count: number, seed: number): HoldPlan {
-  const random = seededRandom(seed);
-  // A partial Fisher–Yates shuffle of every seat: the first `count` are distinct, so all are free.
-  const seats = new Uint32Array(SEATS_TOTAL);
-  for (let i = 0; i < SEATS_TOTAL; i++) {
-    seats[i] = i;
-  }
+  // Every seat in a seeded order: the first `count` are distinct, so all are free.
+  const seats = Int32Array.from({ length: SEATS_TOTAL }, (_, i) => i);
+  shuffleSeeded(seats, String(seed));
   const userIds: string[] = [];
   const scheduleIndex = new Uint8Array(count);
   const seatNumbers: number[][] = [];
+  const holdsPerSchedule = new Array<number>(SCHEDULES).fill(0);
   for (let i = 0; i < count; i++) {
-    const j = i + Math.floor(random() * (SEATS_TOTAL - i));
-    const seat = seats[j] as number;
-    seats[j] = seats[i] as number;
-    seats[i] = seat;
-    // A fresh user per hold: a user may hold at most 4 seats of a schedule.
-    userIds.push(`bench-user-${i}`);
-    scheduleIndex[i] = Math.floor(seat / SEATS_PER_SCHEDULE);
+    const seat = seats[i] as number;
+    const schedule = Math.floor(seat / SEATS_PER_SCHEDULE);
+    const rank = holdsPerSchedule[schedule] ?? 0;
+    holdsPerSchedule[schedule] = rank + 1;
+    userIds.push(`bench-user-${schedule}-${Math.floor(rank / SEATS_PER_USER_PER_SCHEDULE_MAX)}`);
+    scheduleIndex[i] = schedule;
     seatNumbers.push([(seat % SEATS_PER_SCHEDULE) + 1]);
   }
   // Flat strings, as JSON.parse hands them to the engine: a template literal makes a rope that the
@@ -161,19 +147,20 @@ function engineOptions(
     holdTtlMs: HOLD_TTL_MS_DEFAULT,
     mailboxDepthMax: MAILBOX_DEPTH_MAX_DEFAULT,
     snapshotEveryEvents,
-    waitingRoom: {
-      maxActive: QUEUE_MAX_ACTIVE_DEFAULT,
-      admitBatch: QUEUE_ADMIT_BATCH_DEFAULT,
-      admitIntervalMs: QUEUE_ADMIT_INTERVAL_MS_DEFAULT,
-      activeTtlMs: QUEUE_ACTIVE_TTL_MS_DEFAULT,
-      waitIdleTtlMs: QUEUE_WAIT_IDLE_TTL_MS_DEFAULT,
-    },
+    // Every bench user is admitted at once: the runs measure holds, not the queue.
+    waitingRoom: { ...WAITING_ROOM_INTEGER_SETTINGS_DEFAULT, maxActive: QUEUE_MAX_ACTIVE_MAX },
     journalWriter: writer,
   };
 }
 
-/** Creates 10 schedules of 100,000 seats (1,000,000 seats) and returns their ids. */
-async function createBigConcert(engine: Engine): Promise<string[]> {
+/** The big concert's schedules, and an ACTIVE queue token for every user of the plan. */
+interface BigConcert {
+  readonly scheduleIds: readonly string[];
+  readonly tokens: ReadonlyMap<string, string>;
+}
+
+/** Creates 10 schedules of 100,000 seats (1,000,000 seats). */
+async function createBigConcert(engine: Engine): Promise<Concert> {
   const created = await engine.createConcert({
     title: "Benchmark Concert",
     onSaleAtMs: null,
@@ -186,16 +173,27 @@ async function createBigConcert(engine: Engine): Promise<string[]> {
   if (!created.ok) {
     throw new Error(`creating the concert failed: ${created.rejection.code} ${created.rejection.message}`);
   }
-  return created.value.schedules.map((schedule) => schedule.scheduleId);
+  return created.value;
 }
 
-interface HoldRun {
+/** The big concert, with an ACTIVE queue token for every user of the plan, issued before timing. */
+async function stageBigConcert(engine: Engine, plan: HoldPlan): Promise<BigConcert> {
+  const concert = await createBigConcert(engine);
+  const tokens = new Map<string, string>();
+  for (const userId of new Set(plan.userIds)) {
+    const issued = await engine.issueToken(userId, concert.concertId);
+    if (!issued.ok || issued.value.token.status !== "ACTIVE") {
+      throw new Error(`${userId} was not admitted at once, so holds would be refused`);
+    }
+    tokens.set(userId, issued.value.token.token);
+  }
+  return { scheduleIds: concert.schedules.map((schedule) => schedule.scheduleId), tokens };
+}
+
+interface HoldRun extends RunLatency {
   readonly holds: number;
   readonly holdsPerSecond: number;
-  readonly p50Ms: number;
-  readonly p99Ms: number;
   readonly eventsPerCommit: number;
-  readonly loopDelayP99Ms: number;
   /** Share of the run the main thread was busy (not waiting in the event loop). */
   readonly mainThreadBusy: number;
 }
@@ -207,7 +205,7 @@ interface HoldRun {
  */
 async function runHolds(
   engine: Engine,
-  scheduleIds: readonly string[],
+  { scheduleIds, tokens }: BigConcert,
   plan: HoldPlan,
   concurrency: number,
   holdsMax: number,
@@ -231,8 +229,8 @@ async function runHolds(
       const i = started++;
       const scheduleId = scheduleIds[plan.scheduleIndex[i] as number] as string;
       const t0 = performance.now();
-      const result = await engine.booking.hold(
-        plan.userIds[i] as string,
+      const result = await engine.holdSeats(
+        tokens.get(plan.userIds[i] as string),
         scheduleId,
         plan.seatNumbers[i] as number[],
       );
@@ -258,14 +256,11 @@ async function runHolds(
   }
   const statsAfter = engine.journalStats();
   const commits = statsAfter.commits - statsBefore.commits;
-  const sorted = latencies.slice(0, answered).sort();
   return {
     holds: answered,
     holdsPerSecond: (answered / elapsedMs) * 1000,
-    p50Ms: percentile(sorted, 0.5),
-    p99Ms: percentile(sorted, 0.99),
+    ...runLatency(latencies.subarray(0, answered), loopDelay),
     eventsPerCommit: commits === 0 ? 0 : (statsAfter.events - statsBefore.events) / commits,
-    loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
     mainThreadBusy: elu.utilization,
   };
 }
@@ -282,8 +277,8 @@ async function holdRunOnFreshJournal(
   const engine = await startEngine(engineOptions(journalPath, writer, HOLD_RUN_SNAPSHOT_EVERY_EVENTS));
   let run: HoldRun;
   try {
-    const scheduleIds = await createBigConcert(engine);
-    run = await runHolds(engine, scheduleIds, plan, concurrency, holdsMax, durationMs);
+    const concert = await stageBigConcert(engine, plan);
+    run = await runHolds(engine, concert, plan, concurrency, holdsMax, durationMs);
   } finally {
     await engine.stop();
   }
@@ -373,14 +368,6 @@ async function measureSeatHeap(journalPath: string): Promise<{ heap: number; buf
   }
 }
 
-function fmt(n: number, digits = 0): string {
-  return n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
-}
-
-function mb(bytes: number): string {
-  return `${fmt(bytes / 1_000_000, 1)} MB`;
-}
-
 function verdict(pass: boolean): string {
   return pass ? "PASS" : "MISS";
 }
@@ -450,17 +437,17 @@ async function main(): Promise<void> {
     const cpu = os.cpus()[0]?.model ?? "unknown CPU";
     const load = os
       .loadavg()
-      .map((n) => fmt(n, 1))
+      .map((n) => formatNumber(n, 1))
       .join(" ");
     console.log(
       `engine bench: ${cpu}, ${os.cpus().length} cores, Node ${process.version}, load average ${load}, seed ${SEED}`,
     );
     console.log(
       `journal: WAL, synchronous=FULL, batch cap ${JOURNAL_BATCH_EVENTS_MAX} events; ` +
-        `${SCHEDULES} schedules × ${fmt(SEATS_PER_SCHEDULE)} seats; holds of one random free seat, one fresh user each`,
+        `${SCHEDULES} schedules × ${formatNumber(SEATS_PER_SCHEDULE)} seats; holds of one random free seat, one fresh user each`,
     );
     console.log(
-      `each hold run: a fresh journal and engine, up to ${fmt(HOLDS_PER_RUN_MAX)} holds or ${RUN_DURATION_MS} ms, ` +
+      `each hold run: a fresh journal and engine, up to ${formatNumber(HOLDS_PER_RUN_MAX)} holds or ${RUN_DURATION_MS} ms, ` +
         `no snapshot during the run; best of ${ROUNDS}, alternating with the raw inserts\n`,
     );
 
@@ -527,11 +514,11 @@ async function main(): Promise<void> {
     }
 
     console.log(
-      `raw ceiling: ${fmt(ceiling)} rows/s (the same SeatsHeld payloads, ~${fmt(payloadBytes)} bytes, ` +
+      `raw ceiling: ${formatNumber(ceiling)} rows/s (the same SeatsHeld payloads, ~${formatNumber(payloadBytes)} bytes, ` +
         `in batches of ${JOURNAL_BATCH_EVENTS_MAX}, same SQLite settings)`,
     );
     console.log(
-      `domain alone (decide + evolve of the same holds, no actors, no journal): ${fmt(domainUs, 2)} µs per hold\n`,
+      `domain alone (decide + evolve of the same holds, no actors, no journal): ${formatNumber(domainUs, 2)} µs per hold\n`,
     );
     console.log(
       "writer  holders   holds/s  ×ceiling  ×raw@same-batch  p50 ms  p99 ms  events/commit  loop-delay p99 ms  main thread busy",
@@ -546,19 +533,19 @@ async function main(): Promise<void> {
           [
             writer.padEnd(6),
             String(concurrency).padStart(7),
-            fmt(r.holdsPerSecond).padStart(9),
-            fmt(r.holdsPerSecond / ceiling, 2).padStart(8),
-            fmt(r.holdsPerSecond / (rawSameBatch.get(concurrency) ?? Number.NaN), 2).padStart(15),
-            fmt(r.p50Ms, 2).padStart(6),
-            fmt(r.p99Ms, 2).padStart(6),
-            fmt(r.eventsPerCommit).padStart(13),
-            fmt(r.loopDelayP99Ms, 2).padStart(17),
-            `${fmt(r.mainThreadBusy * 100)} %`.padStart(16),
+            formatNumber(r.holdsPerSecond).padStart(9),
+            formatNumber(r.holdsPerSecond / ceiling, 2).padStart(8),
+            formatNumber(r.holdsPerSecond / (rawSameBatch.get(concurrency) ?? Number.NaN), 2).padStart(15),
+            formatNumber(r.p50Ms, 2).padStart(6),
+            formatNumber(r.p99Ms, 2).padStart(6),
+            formatNumber(r.eventsPerCommit).padStart(13),
+            formatNumber(r.loopDelayP99Ms, 2).padStart(17),
+            `${formatNumber(r.mainThreadBusy * 100)} %`.padStart(16),
           ].join("  "),
         );
       }
       console.log(
-        `        raw inserts in batches of ${concurrency}: ${fmt(rawSameBatch.get(concurrency) ?? 0)} rows/s`,
+        `        raw inserts in batches of ${concurrency}: ${formatNumber(rawSameBatch.get(concurrency) ?? 0)} rows/s`,
       );
     }
 
@@ -570,26 +557,26 @@ async function main(): Promise<void> {
     const holdsHeap = measureRecoveredHeap(keptJournal);
 
     console.log(
-      `\nreplay of ${fmt(replay.events)} events (recoverEngineState, useSnapshot: false): ` +
-        `${fmt(replay.eventsPerSecond)} events/s`,
+      `\nreplay of ${formatNumber(replay.events)} events (recoverEngineState, useSnapshot: false): ` +
+        `${formatNumber(replay.eventsPerSecond)} events/s`,
     );
     console.log(
-      `snapshot of ${fmt(SEATS_TOTAL)} seats with ${fmt(startUp.holds)} holds on them: ${mb(startUp.snapshotBytes)}; ` +
-        `its synchronous encode blocked the event loop for ${fmt(startUp.snapshotPauseMs)} ms`,
+      `snapshot of ${formatNumber(SEATS_TOTAL)} seats with ${formatNumber(startUp.holds)} holds on them: ${formatBytes(startUp.snapshotBytes, "MB")}; ` +
+        `its synchronous encode blocked the event loop for ${formatNumber(startUp.snapshotPauseMs)} ms`,
     );
     console.log(
-      `start-up from that snapshot: recoverEngineState ${fmt(startUp.recoverMs)} ms; ` +
+      `start-up from that snapshot: recoverEngineState ${formatNumber(startUp.recoverMs)} ms; ` +
         WRITERS.map(
-          (writer) => `startEngine (${writer}) ${fmt(startUp.startEngineMs.get(writer) ?? 0)} ms`,
+          (writer) => `startEngine (${writer}) ${formatNumber(startUp.startEngineMs.get(writer) ?? 0)} ms`,
         ).join("; "),
     );
     if (seatHeap === undefined || holdsHeap === undefined) {
       console.log("heap: not measured (run with --expose-gc, as `npm run bench:engine` does)");
     } else {
       console.log(
-        `heap for ${fmt(SEATS_TOTAL)} seats: ${mb(seatHeap.heap)} heap + ${mb(seatHeap.buffers)} seat buffers; ` +
-          `the recovered state with ${fmt(startUp.holds)} holds: ${mb(holdsHeap.heap)} heap + ${mb(holdsHeap.buffers)} ` +
-          `buffers, ${fmt((holdsHeap.heap - seatHeap.heap) / Math.max(1, startUp.holds))} bytes per hold`,
+        `heap for ${formatNumber(SEATS_TOTAL)} seats: ${formatBytes(seatHeap.heap, "MB")} heap + ${formatBytes(seatHeap.buffers, "MB")} seat buffers; ` +
+          `the recovered state with ${formatNumber(startUp.holds)} holds: ${formatBytes(holdsHeap.heap, "MB")} heap + ${formatBytes(holdsHeap.buffers, "MB")} ` +
+          `buffers, ${formatNumber((holdsHeap.heap - seatHeap.heap) / Math.max(1, startUp.holds))} bytes per hold`,
       );
     }
 
@@ -600,8 +587,8 @@ async function main(): Promise<void> {
       const rate = r?.holdsPerSecond ?? 0;
       const pass = rate >= HOLDS_CEILING_RATIO_MIN * ceiling && rate >= HOLDS_PER_SECOND_MIN;
       console.log(
-        `  ${verdict(pass)}  durable holds (${writer}, ${TARGET_CONCURRENCY} holders): ${fmt(rate)}/s = ` +
-          `${fmt(rate / ceiling, 2)} × ceiling (≥ ${HOLDS_CEILING_RATIO_MIN} and ≥ ${fmt(HOLDS_PER_SECOND_MIN)}/s)`,
+        `  ${verdict(pass)}  durable holds (${writer}, ${TARGET_CONCURRENCY} holders): ${formatNumber(rate)}/s = ` +
+          `${formatNumber(rate / ceiling, 2)} × ceiling (≥ ${HOLDS_CEILING_RATIO_MIN} and ≥ ${formatNumber(HOLDS_PER_SECOND_MIN)}/s)`,
       );
       if (!pass && r !== undefined) {
         misses.push(holdsBreakdown(writer, r, domainUs, ceiling));
@@ -609,10 +596,10 @@ async function main(): Promise<void> {
     }
     const replayPass = replay.eventsPerSecond >= REPLAY_EVENTS_PER_SECOND_MIN;
     console.log(
-      `  ${verdict(replayPass)}  replay: ${fmt(replay.eventsPerSecond)} events/s (≥ ${fmt(REPLAY_EVENTS_PER_SECOND_MIN)})`,
+      `  ${verdict(replayPass)}  replay: ${formatNumber(replay.eventsPerSecond)} events/s (≥ ${formatNumber(REPLAY_EVENTS_PER_SECOND_MIN)})`,
     );
     if (!replayPass) {
-      const perEventUs = (ms: number): string => fmt((ms * 1000) / replay.events, 2);
+      const perEventUs = (ms: number): string => formatNumber((ms * 1000) / replay.events, 2);
       misses.push(
         `replay: ${perEventUs(replay.totalMs)} µs per event = ${perEventUs(replay.readMs)} µs reading and ` +
           `decoding the rows (the journal reader alone) + ${perEventUs(replay.totalMs - replay.readMs)} µs ` +
@@ -622,12 +609,12 @@ async function main(): Promise<void> {
     const slowestStartMs = Math.max(...startUp.startEngineMs.values());
     const startPass = slowestStartMs < STARTUP_MS_MAX;
     console.log(
-      `  ${verdict(startPass)}  start-up from a snapshot of ${fmt(SEATS_TOTAL)} seats and ${fmt(startUp.holds)} holds: ` +
-        `${fmt(slowestStartMs)} ms, slowest writer (< ${fmt(STARTUP_MS_MAX)})`,
+      `  ${verdict(startPass)}  start-up from a snapshot of ${formatNumber(SEATS_TOTAL)} seats and ${formatNumber(startUp.holds)} holds: ` +
+        `${formatNumber(slowestStartMs)} ms, slowest writer (< ${formatNumber(STARTUP_MS_MAX)})`,
     );
     if (!startPass) {
       misses.push(
-        `start-up: ${fmt(startUp.recoverMs)} ms recovering the state (decoding a ${mb(startUp.snapshotBytes)} ` +
+        `start-up: ${formatNumber(startUp.recoverMs)} ms recovering the state (decoding a ${formatBytes(startUp.snapshotBytes, "MB")} ` +
           `snapshot); the rest is opening the journal (starting the writer thread) and starting the actors`,
       );
     }
@@ -637,10 +624,12 @@ async function main(): Promise<void> {
       const seatBytes = seatHeap.heap + seatHeap.buffers;
       const heapPass = seatBytes <= SEATS_HEAP_BYTES_MAX;
       console.log(
-        `  ${verdict(heapPass)}  heap for ${fmt(SEATS_TOTAL)} seats: ${mb(seatBytes)} (≤ ${mb(SEATS_HEAP_BYTES_MAX)})`,
+        `  ${verdict(heapPass)}  heap for ${formatNumber(SEATS_TOTAL)} seats: ${formatBytes(seatBytes, "MB")} (≤ ${formatBytes(SEATS_HEAP_BYTES_MAX, "MB")})`,
       );
       if (!heapPass) {
-        misses.push(`heap: ${mb(seatHeap.heap)} on the V8 heap, ${mb(seatHeap.buffers)} in seat buffers`);
+        misses.push(
+          `heap: ${formatBytes(seatHeap.heap, "MB")} on the V8 heap, ${formatBytes(seatHeap.buffers, "MB")} in seat buffers`,
+        );
       }
     }
     if (misses.length > 0) {
@@ -652,7 +641,7 @@ async function main(): Promise<void> {
     if (KEEP_JOURNAL_PATH !== undefined) {
       copyJournal(keptJournal, KEEP_JOURNAL_PATH);
     }
-    console.log(`\nbench took ${fmt((performance.now() - benchStartMs) / 1000, 1)} s`);
+    console.log(`\nbench took ${formatNumber((performance.now() - benchStartMs) / 1000, 1)} s`);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -667,15 +656,15 @@ function holdsBreakdown(writer: JournalWriter, r: HoldRun, domainUs: number, cei
   const mainUs = (r.mainThreadBusy * 1e6) / r.holdsPerSecond;
   const insertUs = writer === "inline" ? 1e6 / ceiling : 0;
   const restUs = mainUs - domainUs - insertUs;
-  const share = (us: number): string => `${fmt((100 * us) / mainUs)} %`;
+  const share = (us: number): string => `${formatNumber((100 * us) / mainUs)} %`;
   const insert =
     writer === "inline"
-      ? `${fmt(insertUs, 2)} µs the SQLite insert (${share(insertUs)}), `
+      ? `${formatNumber(insertUs, 2)} µs the SQLite insert (${share(insertUs)}), `
       : "the SQLite insert runs on the writer thread, ";
   return (
-    `holds (${writer}): ${fmt(mainUs, 2)} µs of main-thread time per hold = ${fmt(domainUs, 2)} µs domain ` +
-    `decide + evolve (${share(domainUs)}), ${insert}${fmt(restUs, 2)} µs actors + journal encoding and ` +
-    `bookkeeping + promises + GC (${share(restUs)}); ${fmt(r.eventsPerCommit)} events per commit`
+    `holds (${writer}): ${formatNumber(mainUs, 2)} µs of main-thread time per hold = ${formatNumber(domainUs, 2)} µs domain ` +
+    `decide + evolve (${share(domainUs)}), ${insert}${formatNumber(restUs, 2)} µs actors + journal encoding and ` +
+    `bookkeeping + promises + GC (${share(restUs)}); ${formatNumber(r.eventsPerCommit)} events per commit`
   );
 }
 
@@ -692,7 +681,7 @@ function measureReplay(journalPath: string): ReplayFigures {
   let best: ReplayFigures | undefined;
   for (let round = 1; round <= ROUNDS; round++) {
     collect();
-    const recovered = recoverEngineState(journalPath, { useSnapshot: false });
+    const recovered = recoverEngineState(journalPath, { useSnapshot: false, resumeAtMs: Date.now() });
     const reader = openJournalReader(journalPath);
     const readStartMs = performance.now();
     let read = 0;
@@ -780,7 +769,7 @@ function recoverFromSnapshot(
   journalPath: string,
   snapshotSeq: number,
 ): { durationMs: number; holds: number } {
-  const recovered = recoverEngineState(journalPath);
+  const recovered = recoverEngineState(journalPath, { resumeAtMs: Date.now() });
   if (recovered.snapshotSeq !== snapshotSeq || recovered.eventsReplayed !== 0) {
     throw new Error("start-up did not come from the newest snapshot alone");
   }
@@ -794,7 +783,7 @@ function recoverFromSnapshot(
 /** Heap held by the recovered state of the journal: 1,000,000 seats and every hold on them. */
 function measureRecoveredHeap(journalPath: string): { heap: number; buffers: number } | undefined {
   const before = retainedBytes();
-  const recovered = recoverEngineState(journalPath);
+  const recovered = recoverEngineState(journalPath, { resumeAtMs: Date.now() });
   const after = retainedBytes();
   if (before === undefined || after === undefined || recovered.state.schedules.size !== SCHEDULES) {
     return undefined;

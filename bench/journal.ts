@@ -1,5 +1,5 @@
 /**
- * Journal micro-benchmark: `npx tsx bench/journal.ts [--quick]`.
+ * Journal micro-benchmark: `npm run bench:journal [-- --quick]` (`tsx bench/journal.ts`).
  *
  * Measures durable appends per second and the append→durable latency of both writers under N
  * concurrent appenders, against the ceiling measured in the same run: raw batched inserts of the same
@@ -15,10 +15,15 @@ import { encodeEvent } from "../src/persistence/codec.ts";
 import { openJournal, openJournalReader } from "../src/persistence/journal.ts";
 import type { JournalWriter } from "../src/persistence/journal.ts";
 import { JOURNAL_BATCH_EVENTS_MAX, JOURNAL_READ_PAGE_EVENTS } from "../src/persistence/limits.ts";
+import { parseCommandLine } from "../support/cli.ts";
+import { formatNumber } from "../support/format.ts";
+import { runLatency, type RunLatency } from "../support/stats.ts";
 import { rawInsertsPerSecond, type RawRow } from "./raw-ceiling.ts";
-import { percentile } from "./percentile.ts";
 
-const QUICK = process.argv.includes("--quick");
+const USAGE = `usage: npm run bench:journal [-- --quick]
+  --quick   short runs and a smaller replay (proves the benchmark runs; the figures mean little)`;
+const QUICK = parseCommandLine({ usage: USAGE, options: { quick: { type: "boolean", default: false } } })
+  .values.quick;
 /** Each append run stops at whichever comes first. */
 const RUN_APPENDS_MAX = QUICK ? 20_000 : 300_000;
 const RUN_DURATION_MS = QUICK ? 1_000 : 3_000;
@@ -77,13 +82,10 @@ function busyWait(microseconds: number): void {
   }
 }
 
-interface RunResult {
+interface RunResult extends RunLatency {
   readonly appends: number;
   readonly appendsPerSecond: number;
-  readonly p50Ms: number;
-  readonly p99Ms: number;
   readonly commits: number;
-  readonly loopDelayP99Ms: number;
 }
 
 async function runJournal(
@@ -119,14 +121,11 @@ async function runJournal(
   loopDelay.disable();
   const commits = journal.stats.commits;
   await journal.close();
-  const sorted = latencies.slice(0, completed).sort();
   return {
     appends: completed,
     appendsPerSecond: (completed / elapsedMs) * 1000,
-    p50Ms: percentile(sorted, 0.5),
-    p99Ms: percentile(sorted, 0.99),
+    ...runLatency(latencies.subarray(0, completed), loopDelay),
     commits,
-    loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
   };
 }
 
@@ -202,10 +201,6 @@ function replayRaw(journalPath: string): number {
   return perSecond;
 }
 
-function fmt(n: number, digits = 0): string {
-  return n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
-}
-
 async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "journal-bench-"));
   try {
@@ -214,13 +209,13 @@ async function main(): Promise<void> {
     console.log(
       `settings: WAL, synchronous=FULL, batch cap ${JOURNAL_BATCH_EVENTS_MAX} events, ~${PAYLOADS[0]?.length ?? 0}-byte payloads`,
     );
-    console.log(`each run: up to ${fmt(RUN_APPENDS_MAX)} appends or ${RUN_DURATION_MS} ms\n`);
+    console.log(`each run: up to ${formatNumber(RUN_APPENDS_MAX)} appends or ${RUN_DURATION_MS} ms\n`);
 
     let rawCeiling = 0;
     for (let round = 1; round <= ROUNDS; round++) {
       rawCeiling = Math.max(rawCeiling, runRaw(dir, JOURNAL_BATCH_EVENTS_MAX, `ceiling-${round}`));
     }
-    console.log(`raw ceiling (batches of ${JOURNAL_BATCH_EVENTS_MAX}): ${fmt(rawCeiling)} rows/s\n`);
+    console.log(`raw ceiling (batches of ${JOURNAL_BATCH_EVENTS_MAX}): ${formatNumber(rawCeiling)} rows/s\n`);
     console.log(
       "writer  appenders  busy/cmd  appends/s  ×ceiling  ×raw@same-batch  p50 ms  p99 ms  events/commit  loop-delay p99 ms",
     );
@@ -244,24 +239,24 @@ async function main(): Promise<void> {
               writer.padEnd(6),
               String(concurrency).padStart(9),
               `${busyUs} µs`.padStart(8),
-              fmt(r.appendsPerSecond).padStart(9),
-              fmt(r.appendsPerSecond / rawCeiling, 2).padStart(8),
-              fmt(r.appendsPerSecond / rawSameBatch, 2).padStart(16),
-              fmt(r.p50Ms, 2).padStart(7),
-              fmt(r.p99Ms, 2).padStart(7),
-              fmt(r.commits === 0 ? 0 : r.appends / r.commits, 0).padStart(14),
-              fmt(r.loopDelayP99Ms, 2).padStart(18),
+              formatNumber(r.appendsPerSecond).padStart(9),
+              formatNumber(r.appendsPerSecond / rawCeiling, 2).padStart(8),
+              formatNumber(r.appendsPerSecond / rawSameBatch, 2).padStart(16),
+              formatNumber(r.p50Ms, 2).padStart(7),
+              formatNumber(r.p99Ms, 2).padStart(7),
+              formatNumber(r.commits === 0 ? 0 : r.appends / r.commits, 0).padStart(14),
+              formatNumber(r.loopDelayP99Ms, 2).padStart(18),
             ].join("  "),
           );
         }
-        console.log(`        raw inserts in batches of ${concurrency}: ${fmt(rawSameBatch)} rows/s`);
+        console.log(`        raw inserts in batches of ${concurrency}: ${formatNumber(rawSameBatch)} rows/s`);
       }
     }
 
     const replay = await runReplay(dir);
     console.log(
-      `\nreplay of ${fmt(REPLAY_EVENTS)} events: ${fmt(replay.decodedPerSecond)} events/s decoded and checked; ` +
-        `raw paged fetch of the same rows ${fmt(replay.rawPerSecond)} rows/s (×${fmt(replay.decodedPerSecond / replay.rawPerSecond, 2)})`,
+      `\nreplay of ${formatNumber(REPLAY_EVENTS)} events: ${formatNumber(replay.decodedPerSecond)} events/s decoded and checked; ` +
+        `raw paged fetch of the same rows ${formatNumber(replay.rawPerSecond)} rows/s (×${formatNumber(replay.decodedPerSecond / replay.rawPerSecond, 2)})`,
     );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -5,9 +5,9 @@
 import autocannon from "autocannon";
 import type { Client, Request as CannonRequest, Result as CannonResult } from "autocannon";
 
+import { LatencyRecorder, type Summary } from "../support/stats.ts";
 import { encoderFor, preEncode, usePreEncoded } from "./pre-encode.ts";
 import type { ServerProcess } from "./server-process.ts";
-import { percentile } from "./percentile.ts";
 
 export type Side = "baseline" | "engine";
 
@@ -39,15 +39,6 @@ export interface Workload {
   throughputOf: string;
 }
 
-export interface LatencySummary {
-  p50: number;
-  p90: number;
-  p99: number;
-  p99_9: number;
-  max: number;
-  mean: number;
-}
-
 export interface RoundResult {
   side: Side;
   durationS: number;
@@ -59,8 +50,8 @@ export interface RoundResult {
   /** autocannon's own latency percentiles: whole milliseconds, coordinated-omission corrected under a rate. */
   autocannonLatencyMs: { p50: number; p99: number; p99_9: number };
   stoppedEarly: string | undefined;
-  /** Every response time in ms (sub-millisecond precision); not written to JSON. */
-  samples: Float64Array;
+  /** Every response time in ms (to three significant digits); not written to JSON. */
+  latency: LatencyRecorder;
 }
 
 export interface RoundOptions {
@@ -68,37 +59,6 @@ export interface RoundOptions {
   connections: number;
   /** Open loop: requests per second over all connections (autocannon `overallRate`). */
   overallRate?: number;
-}
-
-/** A growable array of response times. */
-class Samples {
-  private values = new Float64Array(1 << 16);
-  private length = 0;
-
-  add(value: number): void {
-    if (this.length === this.values.length) {
-      const grown = new Float64Array(this.values.length * 2);
-      grown.set(this.values);
-      this.values = grown;
-    }
-    this.values[this.length++] = value;
-  }
-
-  /**
-   * Records a response time the way HdrHistogram's recordValueWithExpectedInterval does: a reply
-   * that took longer than the interval between two sends of its connection also stands for the
-   * requests that connection would have sent meanwhile (coordinated omission).
-   */
-  addCorrected(value: number, intervalMs: number): void {
-    this.add(value);
-    for (let missing = value - intervalMs; missing >= intervalMs; missing -= intervalMs) {
-      this.add(missing);
-    }
-  }
-
-  toArray(): Float64Array {
-    return this.values.slice(0, this.length);
-  }
 }
 
 /**
@@ -121,7 +81,7 @@ export async function runRound(
 ): Promise<RoundResult> {
   const statuses: Record<string, number> = {};
   const tally: Record<string, number> = {};
-  const samples = new Samples();
+  const latency = new LatencyRecorder();
   let stoppedEarly: string | undefined;
   let stoppedAtMs: number | undefined;
   let nextClient = 0;
@@ -160,9 +120,9 @@ export async function runRound(
       }
       statuses[statusCode] = (statuses[statusCode] ?? 0) + 1;
       if (rated) {
-        samples.addCorrected(responseTimeMs, intervalMs);
+        latency.recordCorrected(responseTimeMs, intervalMs);
       } else {
-        samples.add(responseTimeMs);
+        latency.record(responseTimeMs);
       }
     });
   });
@@ -177,7 +137,7 @@ export async function runRound(
     timeouts: result.timeouts,
     autocannonLatencyMs: { p50: result.latency.p50, p99: result.latency.p99, p99_9: result.latency.p99_9 },
     stoppedEarly,
-    samples: samples.toArray(),
+    latency,
   };
 }
 
@@ -218,26 +178,10 @@ export interface SideSummary {
   /** Each tally, per second. */
   ratesPerS: Record<string, number>;
   tally: Record<string, number>;
-  latencyMs: LatencySummary;
+  latencyMs: Summary;
   autocannonLatencyMs: { p50: number; p99: number; p99_9: number };
   stoppedEarly: string[];
   rounds: { durationS: number; rps: number; throughput: number; p50: number; p99: number }[];
-}
-
-export function latencySummary(samples: Float64Array): LatencySummary {
-  const sorted = samples.slice().sort();
-  let total = 0;
-  for (const value of sorted) {
-    total += value;
-  }
-  return {
-    p50: percentile(sorted, 0.5),
-    p90: percentile(sorted, 0.9),
-    p99: percentile(sorted, 0.99),
-    p99_9: percentile(sorted, 0.999),
-    max: sorted.length === 0 ? Number.NaN : (sorted[sorted.length - 1] ?? Number.NaN),
-    mean: sorted.length === 0 ? Number.NaN : total / sorted.length,
-  };
 }
 
 function addCounts(into: Record<string, number>, from: Record<string, number>): void {
@@ -255,19 +199,13 @@ export function summarise(rounds: readonly RoundResult[], workload: Workload): S
   const tally: Record<string, number> = {};
   let durationS = 0;
   let responses = 0;
-  let sampleCount = 0;
+  const latency = new LatencyRecorder();
   for (const round of rounds) {
     durationS += round.durationS;
     responses += round.responses;
-    sampleCount += round.samples.length;
+    latency.add(round.latency);
     addCounts(statuses, round.statuses);
     addCounts(tally, round.tally);
-  }
-  const all = new Float64Array(sampleCount);
-  let offset = 0;
-  for (const round of rounds) {
-    all.set(round.samples, offset);
-    offset += round.samples.length;
   }
   const perSecond = (count: number): number => (durationS > 0 ? count / durationS : 0);
   const worst = (pick: (round: RoundResult) => number): number => Math.max(...rounds.map(pick));
@@ -279,23 +217,20 @@ export function summarise(rounds: readonly RoundResult[], workload: Workload): S
     statuses,
     ratesPerS: Object.fromEntries(Object.entries(tally).map(([key, count]) => [key, perSecond(count)])),
     tally,
-    latencyMs: latencySummary(all),
+    latencyMs: latency.summary(),
     autocannonLatencyMs: {
       p50: worst((round) => round.autocannonLatencyMs.p50),
       p99: worst((round) => round.autocannonLatencyMs.p99),
       p99_9: worst((round) => round.autocannonLatencyMs.p99_9),
     },
     stoppedEarly: rounds.flatMap((round) => (round.stoppedEarly === undefined ? [] : [round.stoppedEarly])),
-    rounds: rounds.map((round) => {
-      const latency = latencySummary(round.samples);
-      return {
-        durationS: round.durationS,
-        rps: round.responses / round.durationS,
-        throughput: throughputOf(workload, round.responses, round.tally) / round.durationS,
-        p50: latency.p50,
-        p99: latency.p99,
-      };
-    }),
+    rounds: rounds.map((round) => ({
+      durationS: round.durationS,
+      rps: round.responses / round.durationS,
+      throughput: throughputOf(workload, round.responses, round.tally) / round.durationS,
+      p50: round.latency.percentile(0.5),
+      p99: round.latency.percentile(0.99),
+    })),
   };
 }
 

@@ -28,8 +28,14 @@ import {
   type WaitingRoomCommand,
   type WaitingRoomSettings,
   type WaitingRoomState,
-} from "../src/engine/waiting-room.ts";
-import { percentile } from "./percentile.ts";
+} from "../src/engine/waiting-room/index.ts";
+import { seededRandom } from "../src/engine/seeded-random.ts";
+import { parseCommandLine } from "../support/cli.ts";
+import { formatBytes, formatDuration, formatNumber, formatRatio } from "../support/format.ts";
+import { summarize } from "../support/stats.ts";
+
+const USAGE = `usage: node --expose-gc --import tsx bench/queue-engine.ts   (npm run bench:queue runs it)
+  takes no options; without --expose-gc the memory figures are skipped`;
 
 const WAITING_TARGET = 1_000_000;
 const POLL_SAMPLES = 200_000;
@@ -75,39 +81,19 @@ function run(state: WaitingRoomState, command: WaitingRoomCommand, nowMs: number
   return decision.events.length;
 }
 
-function summarize(samplesNs: Float64Array): { p50: number; p99: number; p999: number; mean: number } {
-  const sorted = Float64Array.from(samplesNs).sort();
-  let sum = 0;
-  for (const value of sorted) {
-    sum += value;
-  }
-  return {
-    p50: percentile(sorted, 0.5),
-    p99: percentile(sorted, 0.99),
-    p999: percentile(sorted, 0.999),
-    mean: sum / sorted.length,
-  };
-}
-
+/** A duration measured in nanoseconds, printed in the unit that suits it. */
 function ns(value: number): string {
-  return value >= 10_000 ? `${(value / 1000).toFixed(1)} µs` : `${value.toFixed(0)} ns`;
+  return formatDuration(value / 1e6);
 }
 
 function line(label: string, value: string): void {
   console.log(`  ${label.padEnd(46)} ${value}`);
 }
 
-/** A seeded xorshift, so the benchmark polls the same tokens every run. */
+/** Indices drawn from a seed, so the benchmark polls the same tokens every run. */
 function randomIndices(count: number, bound: number, seed: number): Int32Array {
-  const out = new Int32Array(count);
-  let x = seed | 0 || 1;
-  for (let i = 0; i < count; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = (x >>> 0) % bound;
-  }
-  return out;
+  const random = seededRandom(seed);
+  return Int32Array.from({ length: count }, () => random.int(0, bound - 1));
 }
 
 function timeEach(count: number, op: (i: number) => void): Float64Array {
@@ -138,6 +124,7 @@ function userIdOf(i: number): string {
 }
 
 function main(): void {
+  parseCommandLine({ usage: USAGE, options: {} });
   console.log("Waiting room, in-engine (bench/queue-engine.ts)");
   console.log(
     `  machine: ${os.cpus()[0]?.model ?? "unknown CPU"}, ${os.cpus().length} cores, Node ${process.version}`,
@@ -164,14 +151,14 @@ function main(): void {
       `expected ${WAITING_TARGET} waiting and ${QUEUE_MAX_ACTIVE_DEFAULT} active, got ${JSON.stringify(stats)}`,
     );
   }
-  console.log(`\nIssue ${total.toLocaleString("en")} tokens (${stats.waiting.toLocaleString("en")} waiting)`);
+  console.log(`\nIssue ${formatNumber(total)} tokens (${formatNumber(stats.waiting)} waiting)`);
   line("issue (decide + evolve), mean", ns(issueNs / total));
   if (gc !== undefined) {
     const heapPerToken = (after.heap - before.heap) / total;
     const buffersPerToken = (after.buffers - before.buffers) / total;
-    line("heap per token (V8 heap: strings, Map, arrays)", `${heapPerToken.toFixed(1)} B`);
-    line("typed-array buffers per token (off-heap)", `${buffersPerToken.toFixed(1)} B`);
-    line("total per waiting token (target ≤ 200 B)", `${(heapPerToken + buffersPerToken).toFixed(1)} B`);
+    line("heap per token (V8 heap: strings, Map, arrays)", formatBytes(heapPerToken, "B"));
+    line("typed-array buffers per token (off-heap)", formatBytes(buffersPerToken, "B"));
+    line("total per waiting token (target ≤ 200 B)", formatBytes(heapPerToken + buffersPerToken, "B"));
     line("  of which the user id string (12 chars)", `${16 + Math.ceil(userIdOf(0).length / 8) * 8} B`);
   }
 
@@ -215,13 +202,14 @@ function main(): void {
   const baselineEach = summarize(timeEach(POLL_SAMPLES, baseline));
   const pollBatches = summarize(timeBatches(POLL_BATCHES, POLL_BATCH_SIZE, poll));
   const baselineBatches = summarize(timeBatches(POLL_BATCHES, POLL_BATCH_SIZE, baseline));
-  console.log(
-    `\nPoll (pollToken = record lastSeen + view) with ${WAITING_TARGET.toLocaleString("en")} waiting`,
+  console.log(`\nPoll (pollToken = record lastSeen + view) with ${formatNumber(WAITING_TARGET)} waiting`);
+  line(
+    "single polls: p50 / p99 / p99.9",
+    `${ns(pollEach.p50)} / ${ns(pollEach.p99)} / ${ns(pollEach.p99_9)}`,
   );
-  line("single polls: p50 / p99 / p99.9", `${ns(pollEach.p50)} / ${ns(pollEach.p99)} / ${ns(pollEach.p999)}`);
   line(
     "  baseline Map.get: p50 / p99 / p99.9",
-    `${ns(baselineEach.p50)} / ${ns(baselineEach.p99)} / ${ns(baselineEach.p999)}`,
+    `${ns(baselineEach.p50)} / ${ns(baselineEach.p99)} / ${ns(baselineEach.p99_9)}`,
   );
   line("  timer overhead included above: p50 / p99", `${ns(timerOverhead.p50)} / ${ns(timerOverhead.p99)}`);
   line(
@@ -229,7 +217,7 @@ function main(): void {
     `${ns(pollBatches.p50)} / ${ns(pollBatches.p99)}`,
   );
   line("  baseline Map.get batches: p50 / p99", `${ns(baselineBatches.p50)} / ${ns(baselineBatches.p99)}`);
-  line("  poll / baseline (batch p50)", `${(pollBatches.p50 / baselineBatches.p50).toFixed(2)} ×`);
+  line("  poll / baseline (batch p50)", formatRatio(pollBatches.p50 / baselineBatches.p50));
 
   // ---- Leave: the token leaves, everyone behind moves up. ----
   const leavers = new Set<number>();
@@ -249,8 +237,8 @@ function main(): void {
     fail(`the last token should be at ${WAITING_TARGET - LEAVE_SAMPLES}, is at ${lastPosition}`);
   }
   baselineMap.clear();
-  console.log(`\nLeave (decide + evolve), ${LEAVE_SAMPLES.toLocaleString("en")} random waiting tokens`);
-  line("p50 / p99 / p99.9", `${ns(leaveEach.p50)} / ${ns(leaveEach.p99)} / ${ns(leaveEach.p999)}`);
+  console.log(`\nLeave (decide + evolve), ${formatNumber(LEAVE_SAMPLES)} random waiting tokens`);
+  line("p50 / p99 / p99.9", `${ns(leaveEach.p50)} / ${ns(leaveEach.p99)} / ${ns(leaveEach.p99_9)}`);
 
   // ---- Admit: raise the cap and admit in big batches. ----
   run(
@@ -282,9 +270,7 @@ function main(): void {
   const resumeStart = process.hrtime.bigint();
   resumeWaitingRoom(state, pollNow + 10_000);
   const resumeNs = Number(process.hrtime.bigint() - resumeStart);
-  console.log(
-    `\nResume after recovery (fresh idle grace for ${afterAdmit.waiting.toLocaleString("en")} waiting)`,
-  );
+  console.log(`\nResume after recovery (fresh idle grace for ${formatNumber(afterAdmit.waiting)} waiting)`);
   line("resumeWaitingRoom", ns(resumeNs));
 
   // ---- Abandon everyone, expire the actives, then forget them all after retention. ----
@@ -305,14 +291,14 @@ function main(): void {
   const reclaimNs = Number(process.hrtime.bigint() - start);
   console.log(`\nOne tick that drops every idle waiting token, then expiry and reclamation`);
   line(
-    `abandon ${afterAbandon.abandonedTotal.toLocaleString("en")} idle tokens, per token`,
+    `abandon ${formatNumber(afterAbandon.abandonedTotal)} idle tokens, per token`,
     ns(abandonNs / afterAbandon.abandonedTotal),
   );
   line(
-    `expire ${afterExpire.expiredTotal.toLocaleString("en")} active tokens, per token`,
+    `expire ${formatNumber(afterExpire.expiredTotal)} active tokens, per token`,
     ns(expireNs / afterExpire.expiredTotal),
   );
-  line(`forget ${total.toLocaleString("en")} tokens after retention, per token`, ns(reclaimNs / total));
+  line(`forget ${formatNumber(total)} tokens after retention, per token`, ns(reclaimNs / total));
   if (afterAbandon.waiting !== 0 || afterExpire.active !== 0) {
     fail("every token should have been dropped or expired");
   }
@@ -332,34 +318,32 @@ function main(): void {
   if (gc !== undefined) {
     line(
       "retained after draining, per token once held",
-      `${((drained.heap + drained.buffers - before.heap - before.buffers) / total).toFixed(1)} B`,
+      formatBytes((drained.heap + drained.buffers - before.heap - before.buffers) / total, "B"),
     );
   }
 
   // ---- Pre-queue: 1,000,000 tokens before the on-sale time, then the opening shuffle. ----
   state = undefined as unknown as WaitingRoomState;
   collect();
-  const onSaleAt = T0_MS + 3_600_000;
-  const preState = initialWaitingRoomState(concertId, { ...settings, onSaleAt });
+  const onSaleAtMs = T0_MS + 3_600_000;
+  const preState = initialWaitingRoomState(concertId, { ...settings, onSaleAtMs });
   for (let i = 0; i < WAITING_TARGET; i++) {
-    run(preState, { type: "IssueToken", concertId, userId: userIdOf(i) }, onSaleAt - 60_000);
+    run(preState, { type: "IssueToken", concertId, userId: userIdOf(i) }, onSaleAtMs - 60_000);
   }
   const someone = liveTokenOfUser(preState, userIdOf(12_345), T0_MS)!;
-  const preView = viewToken(preState, someone, onSaleAt - 30_000);
-  if (preView?.position !== null || preView.opensAt !== onSaleAt) {
+  const preView = viewToken(preState, someone, onSaleAtMs - 30_000);
+  if (preView?.position !== null || preView.opensAtMs !== onSaleAtMs) {
     fail(`a pre-queue token should have no position yet, got ${JSON.stringify(preView)}`);
   }
   start = process.hrtime.bigint();
-  run(preState, { type: "AdmitTick", concertId }, onSaleAt);
+  run(preState, { type: "AdmitTick", concertId }, onSaleAtMs);
   const openNs = Number(process.hrtime.bigint() - start);
-  const opened = waitingRoomStats(preState, onSaleAt);
-  const openedView = viewToken(preState, someone, onSaleAt);
+  const opened = waitingRoomStats(preState, onSaleAtMs);
+  const openedView = viewToken(preState, someone, onSaleAtMs);
   if (!opened.opened || opened.active !== settings.admitBatch || typeof openedView?.position !== "number") {
     fail(`the opening tick should shuffle and admit a batch, got ${JSON.stringify(opened)}`);
   }
-  console.log(
-    `\nOpening: shuffle a pre-queue of ${WAITING_TARGET.toLocaleString("en")} and admit the first batch`,
-  );
+  console.log(`\nOpening: shuffle a pre-queue of ${formatNumber(WAITING_TARGET)} and admit the first batch`);
   line("opening AdmitTick (decide + evolve)", ns(openNs));
   line("user_0012345 drew position", String(openedView.position));
   console.log(`\n(sink ${sink > 0 ? "ok" : "?"})`);

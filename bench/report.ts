@@ -4,6 +4,7 @@
  */
 import { mkdir, writeFile } from "node:fs/promises";
 
+import { formatMs, formatNumber, formatRatio } from "../support/format.ts";
 import type { MachineInfo } from "./machine.ts";
 import type { Comparison, SideSummary } from "./measure.ts";
 import type { ScenarioResult } from "./scenario-kit.ts";
@@ -19,16 +20,9 @@ export interface RunReport {
 
 const RESULTS_DIR = new URL("results/", import.meta.url);
 
-const number = (value: number, digits = 0): string =>
-  Number.isFinite(value)
-    ? value.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits })
-    : "–";
-const ms = (value: number): string => (Number.isFinite(value) ? value.toFixed(value < 10 ? 2 : 1) : "–");
-const times = (value: number): string => (Number.isFinite(value) ? `${value.toFixed(2)}×` : "–");
-
 function statusText(side: SideSummary): string {
   return Object.entries(side.statuses)
-    .map(([status, count]) => `${status}:${number(count)}`)
+    .map(([status, count]) => `${status}:${formatNumber(count)}`)
     .join(" ");
 }
 
@@ -58,12 +52,12 @@ export function formatTable(report: RunReport): string {
       rows.push([
         scenario.name,
         comparison.name,
-        number(engine.throughput),
-        number(baseline.throughput),
-        openLoop ? "open loop" : times(ratio.throughput),
-        `${ms(engine.latencyMs.p50)}/${ms(baseline.latencyMs.p50)}`,
-        `${ms(engine.latencyMs.p99)}/${ms(baseline.latencyMs.p99)}`,
-        ms(engine.latencyMs.p99_9),
+        formatNumber(engine.throughput),
+        formatNumber(baseline.throughput),
+        openLoop ? "open loop" : formatRatio(ratio.throughput),
+        `${formatMs(engine.latencyMs.p50)}/${formatMs(baseline.latencyMs.p50)}`,
+        `${formatMs(engine.latencyMs.p99)}/${formatMs(baseline.latencyMs.p99)}`,
+        formatMs(engine.latencyMs.p99_9),
         statusText(engine),
       ]);
     }
@@ -85,8 +79,8 @@ export function formatTable(report: RunReport): string {
   );
   for (const scenario of report.scenarios) {
     for (const check of scenario.targets) {
-      const value = check.unit === "×" ? times(check.value) : `${ms(check.value)}${check.unit}`;
-      const threshold = check.unit === "×" ? times(check.threshold) : `${check.threshold}${check.unit}`;
+      const value = check.unit === "×" ? formatRatio(check.value) : `${formatMs(check.value)}${check.unit}`;
+      const threshold = check.unit === "×" ? formatRatio(check.threshold) : `${check.threshold}${check.unit}`;
       out.push(
         `  ${check.pass ? "PASS" : "MISS"}  ${scenario.name}: ${check.description} ${value} (target ${check.comparison} ${threshold})`,
       );
@@ -95,7 +89,7 @@ export function formatTable(report: RunReport): string {
   out.push("");
   for (const scenario of report.scenarios) {
     const figures = Object.entries(scenario.figures).map(
-      ([key, value]) => `${key}=${number(value, Number.isInteger(value) ? 0 : 2)}`,
+      ([key, value]) => `${key}=${formatNumber(value, Number.isInteger(value) ? 0 : 2)}`,
     );
     if (figures.length > 0) {
       out.push(`${scenario.name}: ${figures.join(", ")}`);

@@ -3,11 +3,11 @@
  *
  * Runs the HTTP benchmark scenarios against the engine (a child process on a fresh durable journal)
  * and the bare-Hono baseline, alternately, and reports engine / baseline ratios.
- * Exit codes: 0 all good; 1 a scenario failed (unexpected status, error, timeout, set-up);
- * 2 a target was missed (full runs only; `--quick` never enforces targets).
+ * Exit codes: 0 all good; 1 a scenario failed (unexpected status, error, timeout, set-up) or the
+ * command line is wrong; 2 a target was missed (full runs only; `--quick` never enforces targets).
  */
-import { parseArgs } from "node:util";
-
+import { parseCommandLine } from "../support/cli.ts";
+import { formatDuration } from "../support/format.ts";
 import { ENGINE_COMMAND_DEFAULT } from "./engine-process.ts";
 import { describeMachine, machineInfo } from "./machine.ts";
 import { formatTable, writeResults } from "./report.ts";
@@ -20,60 +20,52 @@ const DURATION_S_QUICK = 1;
 const WARMUP_S_DEFAULT = 1;
 const CONNECTIONS_DEFAULT = 50;
 const CONNECTIONS_MAX = 1_000;
+const DURATION_S_MIN = 0.1;
 const DURATION_S_MAX = 300;
 
 const USAGE = `usage: npm run bench [-- <scenario>…] [--duration <s>] [--connections <n>] [--quick] [--engine-cmd "<command>"]
-scenarios: ${SCENARIOS.map((scenario) => scenario.name).join(", ")} (default: all)`;
+  <scenario>…              run only these: ${SCENARIOS.map((scenario) => scenario.name).join(", ")} (default: all)
+  --duration <s>           seconds per timed round (default ${DURATION_S_DEFAULT}; ${DURATION_S_QUICK} with --quick)
+  --connections <n>        connections per round, 1 to ${CONNECTIONS_MAX} (default ${CONNECTIONS_DEFAULT})
+  --quick                  CI mode: short rounds, smaller data, targets shown but not enforced
+  --engine-cmd "<command>" how to start the engine (default: node --import tsx src/main.ts)`;
 
-function positiveNumber(text: string | undefined, fallback: number, max: number, name: string): number {
-  if (text === undefined) {
-    return fallback;
-  }
-  const value = Number(text);
-  if (!Number.isFinite(value) || value <= 0 || value > max) {
-    throw new Error(`--${name} must be a number in (0, ${max}], got "${text}"\n${USAGE}`);
-  }
-  return value;
-}
-
-function parseOptions(argv: string[]): { options: BenchOptions; names: string[] } {
-  const { values, positionals } = parseArgs({
-    args: argv,
+function parseOptions(): { options: BenchOptions; names: string[]; args: readonly string[] } {
+  const cli = parseCommandLine({
+    usage: USAGE,
     allowPositionals: true,
+    // Exit code 2 means a missed target.
+    usageExitCode: 1,
     options: {
       duration: { type: "string" },
       connections: { type: "string" },
       quick: { type: "boolean", default: false },
       "engine-cmd": { type: "string" },
-      help: { type: "boolean", default: false },
     },
   });
-  if (values.help) {
-    console.log(USAGE);
-    process.exit(0);
-  }
   const known = new Set(SCENARIOS.map((scenario) => scenario.name));
-  const unknown = positionals.filter((name) => !known.has(name));
+  const unknown = cli.positionals.filter((name) => !known.has(name));
   if (unknown.length > 0) {
-    throw new Error(`unknown scenario ${unknown.join(", ")}\n${USAGE}`);
+    cli.fail(`unknown scenario ${unknown.join(", ")}`);
   }
-  const quick = values.quick;
-  const connections = Math.round(
-    positiveNumber(values.connections, CONNECTIONS_DEFAULT, CONNECTIONS_MAX, "connections"),
-  );
+  const quick = cli.values.quick;
   const engineCommand =
-    values["engine-cmd"]?.split(/\s+/).filter((part) => part !== "") ?? ENGINE_COMMAND_DEFAULT;
+    cli.values["engine-cmd"]?.split(/\s+/).filter((part) => part !== "") ?? ENGINE_COMMAND_DEFAULT;
   return {
-    names: positionals,
+    names: cli.positionals,
+    args: cli.args,
     options: {
-      durationS: positiveNumber(
-        values.duration,
-        quick ? DURATION_S_QUICK : DURATION_S_DEFAULT,
-        DURATION_S_MAX,
-        "duration",
-      ),
+      durationS: cli.number("duration", {
+        min: DURATION_S_MIN,
+        max: DURATION_S_MAX,
+        fallback: quick ? DURATION_S_QUICK : DURATION_S_DEFAULT,
+      }),
       warmupS: quick ? 0 : WARMUP_S_DEFAULT,
-      connections,
+      connections: cli.integer("connections", {
+        min: 1,
+        max: CONNECTIONS_MAX,
+        fallback: CONNECTIONS_DEFAULT,
+      }),
       quick,
       engineCommand,
       log: (line) => console.log(line),
@@ -82,8 +74,7 @@ function parseOptions(argv: string[]): { options: BenchOptions; names: string[] 
 }
 
 async function main(): Promise<number> {
-  const argv = process.argv.slice(2);
-  const { options, names } = parseOptions(argv);
+  const { options, names, args } = parseOptions();
   const selected = SCENARIOS.filter((scenario) => names.length === 0 || names.includes(scenario.name));
   const startedMs = Date.now();
   console.log(describeMachine(machineInfo("unknown"), false));
@@ -108,7 +99,7 @@ async function main(): Promise<number> {
   const targets = results.flatMap((result) => result.targets);
   const report: RunReport = {
     generatedAt: new Date().toISOString(),
-    command: ["npm run bench", ...(argv.length > 0 ? ["--", ...argv] : [])].join(" "),
+    command: ["npm run bench", ...(args.length > 0 ? ["--", ...args] : [])].join(" "),
     options: {
       durationS: options.durationS,
       warmupS: options.warmupS,
@@ -127,7 +118,7 @@ async function main(): Promise<number> {
   console.log(`\n${formatTable(report)}`);
   console.log(describeMachine(report.machine));
   const written = await writeResults(report);
-  console.log(`wrote ${written.join(", ")} in ${((Date.now() - startedMs) / 1000).toFixed(0)} s`);
+  console.log(`wrote ${written.join(", ")} in ${formatDuration(Date.now() - startedMs)}`);
 
   if (report.summary.failures > 0) {
     return 1;

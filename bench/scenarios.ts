@@ -6,8 +6,7 @@
 import type { Scenario } from "./scenario-kit.ts";
 import { browse } from "./scenarios/browse.ts";
 import { fullFlow } from "./scenarios/full-flow.ts";
-import { holdContended } from "./scenarios/hold-contended.ts";
-import { holdHot } from "./scenarios/hold-hot.ts";
+import { holdContended, holdHot } from "./scenarios/hold.ts";
 import { latency } from "./scenarios/latency.ts";
 import { queuePoll } from "./scenarios/queue-poll.ts";
 import { scaling } from "./scenarios/scaling.ts";

@@ -3,6 +3,7 @@
  * tokens made ACTIVE, and payload helpers. Every call checks its status, so a benchmark never
  * starts on data that is not there.
  */
+import { shuffleSeeded } from "../src/engine/seeded-random.ts";
 import { forEachLimited, SETUP_CONCURRENCY } from "./http-client.ts";
 import type { ApiClient } from "./http-client.ts";
 
@@ -143,30 +144,9 @@ export function userIds(prefix: string, count: number): string[] {
   return Array.from({ length: count }, (_, index) => `${prefix}-${index}`);
 }
 
-/** A small seeded generator (mulberry32), so every run sends the same payloads. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
-/** Seat numbers 1..count in a seeded random order (Fisher–Yates). */
+/** Seat numbers 1..count in a seeded random order, the same in every run. */
 export function shuffledSeats(count: number, seed: number): Int32Array {
-  const random = seededRandom(seed);
-  const seats = new Int32Array(count);
-  for (let index = 0; index < count; index++) {
-    seats[index] = index + 1;
-  }
-  for (let index = count - 1; index > 0; index--) {
-    const other = Math.floor(random() * (index + 1));
-    const kept = seats[index] ?? 0;
-    seats[index] = seats[other] ?? 0;
-    seats[other] = kept;
-  }
+  const seats = Int32Array.from({ length: count }, (_, index) => index + 1);
+  shuffleSeeded(seats, String(seed));
   return seats;
 }

@@ -3,37 +3,34 @@
  * load, each checked against every answer the clients received. `--seed` re-runs a printed seed;
  * `--cycles`, `--users` and `--keep` (keep the journal directory) tune a run.
  */
-import { parseArgs } from "node:util";
-import { runCrashLoop } from "../tests/faults/crash-harness.ts";
+import { formatDuration } from "../support/format.ts";
+import { parseCommandLine } from "../support/cli.ts";
+import { runCrashLoop } from "../support/crash-harness.ts";
 
 const CYCLES_DEFAULT = 20;
 const USERS_DEFAULT = 12;
+/** Bounds that keep a mistyped number from running for days. */
+const CYCLES_MAX = 10_000;
+const USERS_MAX = 1_000;
 
-const { values } = parseArgs({
+const USAGE = `usage: npm run test:crash [-- --seed <n>] [--cycles <n>] [--users <n>] [--keep]
+  --seed <n>     re-run the seed a run printed (default: a fresh one)
+  --cycles <n>   SIGKILL/restart cycles (default ${CYCLES_DEFAULT})
+  --users <n>    virtual users sending requests at once (default ${USERS_DEFAULT})
+  --keep         keep the journal directory after a passing run too`;
+
+const cli = parseCommandLine({
+  usage: USAGE,
   options: {
     seed: { type: "string" },
-    cycles: { type: "string", default: String(CYCLES_DEFAULT) },
-    users: { type: "string", default: String(USERS_DEFAULT) },
+    cycles: { type: "string" },
+    users: { type: "string" },
     keep: { type: "boolean", default: false },
   },
 });
-
-function positiveInteger(name: string, raw: string): number {
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value < 1) {
-    console.error(`--${name} must be a positive integer, got ${JSON.stringify(raw)}`);
-    process.exit(2);
-  }
-  return value;
-}
-
-const seed = values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(values.seed);
-if (!Number.isSafeInteger(seed) || seed < 0) {
-  console.error(`--seed must be a non-negative integer, got ${JSON.stringify(values.seed)}`);
-  process.exit(2);
-}
-const cycles = positiveInteger("cycles", values.cycles);
-const users = positiveInteger("users", values.users);
+const seed = cli.seed();
+const cycles = cli.integer("cycles", { min: 1, max: CYCLES_MAX, fallback: CYCLES_DEFAULT });
+const users = cli.integer("users", { min: 1, max: USERS_MAX, fallback: USERS_DEFAULT });
 
 console.log(`crash loop: seed ${seed}, ${cycles} cycles, ${users} virtual users`);
 console.log(`re-run with: npx tsx scripts/crash-loop.ts --seed ${seed} --cycles ${cycles} --users ${users}`);
@@ -41,7 +38,7 @@ const report = await runCrashLoop({
   seed,
   cycles,
   users,
-  keepDir: values.keep,
+  keepDir: cli.values.keep,
   log: (line) => console.log(line),
 });
 
@@ -61,7 +58,7 @@ console.log(
 );
 console.log(`idempotent replays compared:  ${report.replaysChecked}`);
 console.log(`journal seq at the end:       ${report.journalSeq}`);
-console.log(`duration:                     ${(report.durationMs / 1000).toFixed(1)} s`);
+console.log(`duration:                     ${formatDuration(report.durationMs)}`);
 if (report.violations.length > 0) {
   console.log("");
   console.log(`FAILED: ${report.violations.length} violations (journal kept in ${report.dir}):`);

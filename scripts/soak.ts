@@ -16,13 +16,15 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { parseArgs } from "node:util";
 import { IDEMPOTENCY_KEY_TTL_MS } from "../src/engine/limits.ts";
-import { QUEUE_TOKEN_RETENTION_MS } from "../src/engine/waiting-room.ts";
-import { field, requestInit } from "../tests/support/http.ts";
-import { seededRandom, type Random } from "../tests/support/seeded-random.ts";
-import { startServer, type ServerProcess } from "../tests/support/server-process.ts";
-import { tempDir } from "../tests/support/temp-dir.ts";
+import { QUEUE_TOKEN_RETENTION_MS } from "../src/engine/waiting-room/index.ts";
+import { seededRandom, type Random } from "../src/engine/seeded-random.ts";
+import { parseCommandLine } from "../support/cli.ts";
+import { formatBytes, formatNumber } from "../support/format.ts";
+import { field, requestInit } from "../support/http.ts";
+import { startServer, type ServerProcess } from "../support/server-process.ts";
+import { median, percentile, sortedSamples } from "../support/stats.ts";
+import { tempDir } from "../support/temp-dir.ts";
 
 const DURATION_S_DEFAULT = 180;
 const CONNECTIONS_DEFAULT = 32;
@@ -53,24 +55,22 @@ const DRIFT_RATIO_MAX = 2;
 /** ...and at least this much higher in absolute terms (a noisy shared machine jitters by a few ms). */
 const DRIFT_MS_MIN = 10;
 
-const { values } = parseArgs({
+const USAGE = `usage: npm run soak [-- --duration <s>] [--connections <n>] [--seed <n>]
+  --duration <s>      seconds of load, 15 to 3600 (default ${DURATION_S_DEFAULT})
+  --connections <n>   requests in flight at once, 1 to 512 (default ${CONNECTIONS_DEFAULT})
+  --seed <n>          re-run the seed a run printed (default: a fresh one)`;
+
+const cli = parseCommandLine({
+  usage: USAGE,
   options: {
-    duration: { type: "string", default: String(DURATION_S_DEFAULT) },
-    connections: { type: "string", default: String(CONNECTIONS_DEFAULT) },
+    duration: { type: "string" },
+    connections: { type: "string" },
     seed: { type: "string" },
   },
 });
-const durationS = Number(values.duration);
-const connections = Number(values.connections);
-const seed = values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(values.seed);
-if (!Number.isSafeInteger(durationS) || durationS < 15 || durationS > 3_600) {
-  console.error(`--duration must be 15..3600 seconds, got ${JSON.stringify(values.duration)}`);
-  process.exit(2);
-}
-if (!Number.isSafeInteger(connections) || connections < 1 || connections > 512) {
-  console.error(`--connections must be 1..512, got ${JSON.stringify(values.connections)}`);
-  process.exit(2);
-}
+const durationS = cli.integer("duration", { min: 15, max: 3_600, fallback: DURATION_S_DEFAULT });
+const connections = cli.integer("connections", { min: 1, max: 512, fallback: CONNECTIONS_DEFAULT });
+const seed = cli.seed();
 
 // ---------------------------------------------------------------------------------------------------
 // Measurements.
@@ -99,18 +99,6 @@ const statuses = new Map<string, number>();
 const unexpected: string[] = [];
 const seconds: Second[] = [];
 let current: Second = { t: 0, latenciesMs: [], requests: 0 };
-
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) {
-    return Number.NaN;
-  }
-  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? Number.NaN;
-}
-
-function median(items: readonly number[]): number {
-  const sorted = items.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-  return percentile(sorted, 50);
-}
 
 // ---------------------------------------------------------------------------------------------------
 // The load.
@@ -313,8 +301,7 @@ async function setUp(base: string): Promise<World> {
   return { concertId, small: small ?? "", big };
 }
 
-const hours = (ms: number): string => (ms / 3_600_000).toFixed(0);
-const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+const hours = (ms: number): string => formatNumber(ms / 3_600_000);
 
 async function main(): Promise<number> {
   const dir = tempDir("soak-");
@@ -348,12 +335,11 @@ async function main(): Promise<number> {
       current = { t: done.t + 1, latenciesMs: [], requests: 0 };
       void sample(server, done);
       if (done.t % 10 === 9) {
-        const sorted = [...done.latenciesMs].sort((a, b) => a - b);
         console.log(
           `t=${String(done.t + 1).padStart(4)} s  ${String(done.requests).padStart(5)} req/s  ` +
-            `p99 ${percentile(sorted, 99).toFixed(1).padStart(6)} ms  heap ${mib(seconds.at(-2)?.heapUsed ?? 0)} ` +
-            `(live ${mib(mainCollections().at(-1)?.liveBytes ?? 0)})  ` +
-            `rss ${mib(seconds.at(-2)?.rss ?? 0)}  retained ${retained.reservations} reservations, ` +
+            `p99 ${formatNumber(percentile(sortedSamples(done.latenciesMs), 0.99), 1).padStart(6)} ms  heap ${formatBytes(seconds.at(-2)?.heapUsed ?? 0)} ` +
+            `(live ${formatBytes(mainCollections().at(-1)?.liveBytes ?? 0)})  ` +
+            `rss ${formatBytes(seconds.at(-2)?.rss ?? 0)}  retained ${retained.reservations} reservations, ` +
             `${retained.keys} keys`,
         );
       }
@@ -492,14 +478,7 @@ function analyse(): number {
     median(part.map((s) => (s.rss ?? Number.NaN) - (s.heapTotal ?? Number.NaN) - (s.external ?? Number.NaN)));
   const nativeGrowth = nativeOf(last) - nativeOf(middle);
   const p99 = (part: readonly Second[]): number =>
-    median(
-      part.map((s) =>
-        percentile(
-          [...s.latenciesMs].sort((a, b) => a - b),
-          99,
-        ),
-      ),
-    );
+    median(part.map((s) => percentile(sortedSamples(s.latenciesMs), 0.99)));
   const p99Middle = p99(middle);
   const p99Last = p99(last);
   const rps = (part: readonly Second[]): number => median(part.map((s) => s.requests));
@@ -522,8 +501,8 @@ function analyse(): number {
   );
   console.log(`memory measured as: ${memory.method}`);
   console.log(
-    `live heap: ${mib(memory.middle)} (middle third) → ${mib(memory.last)} (last third): ${mib(heapGrowth)} ` +
-      `in ~${spanS.toFixed(0)} s (${(heapGrowth / 1024 / spanS).toFixed(1)} KiB/s)`,
+    `live heap: ${formatBytes(memory.middle)} (middle third) → ${formatBytes(memory.last)} (last third): ${formatBytes(heapGrowth)} ` +
+      `in ~${spanS.toFixed(0)} s (${formatBytes(heapGrowth / spanS, "KiB")}/s)`,
   );
   console.log(
     `records retained by design meanwhile: ${memory.records} (${(memory.records / spanS).toFixed(0)}/s; ` +
@@ -532,9 +511,9 @@ function analyse(): number {
       `(leak above ${LEAK_BYTES_PER_RECORD_MAX})`,
   );
   console.log(
-    `rss (median): ${mib(rssOf(middle))} → ${mib(rssOf(last))}: ${mib(rssGrowth)} ` +
-      `(${(rssGrowth / 1024 / spanS).toFixed(1)} KiB/s); beyond the V8 heap and external buffers: ` +
-      `${mib(nativeOf(middle))} → ${mib(nativeOf(last))} (${mib(nativeGrowth)})`,
+    `rss (median): ${formatBytes(rssOf(middle))} → ${formatBytes(rssOf(last))}: ${formatBytes(rssGrowth)} ` +
+      `(${formatBytes(rssGrowth / spanS, "KiB")}/s); beyond the V8 heap and external buffers: ` +
+      `${formatBytes(nativeOf(middle))} → ${formatBytes(nativeOf(last))} (${formatBytes(nativeGrowth)})`,
   );
   console.log(
     `p99 (median of 1-s intervals): ${p99Middle.toFixed(1)} ms (middle third) → ${p99Last.toFixed(1)} ms (last third)`,
@@ -549,14 +528,14 @@ function analyse(): number {
   }
   if (heapGrowth > LEAK_GROWTH_BYTES_MIN && bytesPerRecord > LEAK_BYTES_PER_RECORD_MAX) {
     problems.push(
-      `the heap grows beyond what retention explains: ${mib(heapGrowth)}, ${bytesPerRecord.toFixed(0)} bytes per ` +
+      `the heap grows beyond what retention explains: ${formatBytes(heapGrowth)}, ${bytesPerRecord.toFixed(0)} bytes per ` +
         `retained record (limit ${LEAK_BYTES_PER_RECORD_MAX})`,
     );
   }
   if (nativeGrowth > NATIVE_GROWTH_BYTES_MAX) {
     problems.push(
-      `RSS beyond the V8 heap and external buffers grows by ${mib(nativeGrowth)} ` +
-        `(limit ${mib(NATIVE_GROWTH_BYTES_MAX)}): a native leak`,
+      `RSS beyond the V8 heap and external buffers grows by ${formatBytes(nativeGrowth)} ` +
+        `(limit ${formatBytes(NATIVE_GROWTH_BYTES_MAX)}): a native leak`,
     );
   }
   if (p99Last > DRIFT_RATIO_MAX * p99Middle && p99Last - p99Middle > DRIFT_MS_MIN) {

@@ -1,8 +1,12 @@
-import { JOURNAL_WRITER_DEFAULT } from "./actors/engine.ts";
+import { JOURNAL_WRITER_DEFAULT } from "./actors/start-engine.ts";
 import { MAILBOX_DEPTH_MAX_DEFAULT } from "./actors/mailbox.ts";
 import { SNAPSHOT_EVERY_EVENTS_DEFAULT } from "./actors/runtime.ts";
 import { HOLD_TTL_MS_DEFAULT } from "./engine/limits.ts";
-import * as queue from "./engine/waiting-room.ts";
+import {
+  buildIntegerSettings,
+  WAITING_ROOM_SETTING_FIELDS,
+  type WaitingRoomIntegerSettings,
+} from "./engine/waiting-room/index.ts";
 
 /** Everything the server reads from its environment, validated before anything starts. */
 export interface Config {
@@ -10,11 +14,8 @@ export interface Config {
   readonly host: string;
   readonly databasePath: string;
   readonly holdTtlMs: number;
-  readonly queueMaxActive: number;
-  readonly queueAdmitBatch: number;
-  readonly queueAdmitIntervalMs: number;
-  readonly queueActiveTtlMs: number;
-  readonly queueWaitIdleTtlMs: number;
+  /** The waiting-room settings every room starts with, each from its QUEUE_* variable. */
+  readonly waitingRoom: WaitingRoomIntegerSettings;
   readonly adminToken: string | undefined;
   readonly seedDemo: boolean;
   readonly mailboxDepthMax: number;
@@ -41,31 +42,6 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 const INTEGER_SETTINGS = {
   PORT: { fallback: 3000, min: 0, max: 65_535 },
   HOLD_TTL_MS: { fallback: HOLD_TTL_MS_DEFAULT, min: 1, max: DAY_MS },
-  QUEUE_MAX_ACTIVE: {
-    fallback: queue.QUEUE_MAX_ACTIVE_DEFAULT,
-    min: queue.QUEUE_MAX_ACTIVE_MIN,
-    max: queue.QUEUE_MAX_ACTIVE_MAX,
-  },
-  QUEUE_ADMIT_BATCH: {
-    fallback: queue.QUEUE_ADMIT_BATCH_DEFAULT,
-    min: queue.QUEUE_ADMIT_BATCH_MIN,
-    max: queue.QUEUE_ADMIT_BATCH_MAX,
-  },
-  QUEUE_ADMIT_INTERVAL_MS: {
-    fallback: queue.QUEUE_ADMIT_INTERVAL_MS_DEFAULT,
-    min: queue.QUEUE_ADMIT_INTERVAL_MS_MIN,
-    max: queue.QUEUE_ADMIT_INTERVAL_MS_MAX,
-  },
-  QUEUE_ACTIVE_TTL_MS: {
-    fallback: queue.QUEUE_ACTIVE_TTL_MS_DEFAULT,
-    min: queue.QUEUE_ACTIVE_TTL_MS_MIN,
-    max: queue.QUEUE_ACTIVE_TTL_MS_MAX,
-  },
-  QUEUE_WAIT_IDLE_TTL_MS: {
-    fallback: queue.QUEUE_WAIT_IDLE_TTL_MS_DEFAULT,
-    min: queue.QUEUE_WAIT_IDLE_TTL_MS_MIN,
-    max: queue.QUEUE_WAIT_IDLE_TTL_MS_MAX,
-  },
   MAILBOX_DEPTH_MAX: { fallback: MAILBOX_DEPTH_MAX_DEFAULT, min: 1, max: 10_000_000 },
   SNAPSHOT_EVERY_EVENTS: { fallback: SNAPSHOT_EVERY_EVENTS_DEFAULT, min: 1, max: 1_000_000_000 },
   REQUEST_TIMEOUT_MS: { fallback: 30_000, min: 1_000, max: 600_000 },
@@ -74,7 +50,10 @@ const INTEGER_SETTINGS = {
 type Env = Readonly<Record<string, string | undefined>>;
 
 function integer(env: Env, name: keyof typeof INTEGER_SETTINGS): number {
-  const { fallback, min, max } = INTEGER_SETTINGS[name];
+  return integerSetting(env, name, INTEGER_SETTINGS[name]);
+}
+
+function integerSetting(env: Env, name: string, { fallback, min, max }: IntegerSetting): number {
   const raw = env[name];
   if (raw === undefined || raw === "") {
     return fallback;
@@ -84,6 +63,14 @@ function integer(env: Env, name: keyof typeof INTEGER_SETTINGS): number {
     throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
   }
   return value;
+}
+
+/** The waiting-room settings, each read from the variable `WAITING_ROOM_SETTING_FIELDS` names for it. */
+function waitingRoomSettings(env: Env): WaitingRoomIntegerSettings {
+  return buildIntegerSettings((name) => {
+    const field = WAITING_ROOM_SETTING_FIELDS[name];
+    return integerSetting(env, field.env, { fallback: field.default, min: field.min, max: field.max });
+  });
 }
 
 function boolean(env: Env, name: string, fallback: boolean): boolean {
@@ -129,11 +116,7 @@ export function loadConfig(env: Env): Config {
     host,
     databasePath,
     holdTtlMs: integer(env, "HOLD_TTL_MS"),
-    queueMaxActive: integer(env, "QUEUE_MAX_ACTIVE"),
-    queueAdmitBatch: integer(env, "QUEUE_ADMIT_BATCH"),
-    queueAdmitIntervalMs: integer(env, "QUEUE_ADMIT_INTERVAL_MS"),
-    queueActiveTtlMs: integer(env, "QUEUE_ACTIVE_TTL_MS"),
-    queueWaitIdleTtlMs: integer(env, "QUEUE_WAIT_IDLE_TTL_MS"),
+    waitingRoom: waitingRoomSettings(env),
     adminToken: adminToken === undefined || adminToken === "" ? undefined : adminToken,
     seedDemo: boolean(env, "SEED_DEMO", true),
     mailboxDepthMax: integer(env, "MAILBOX_DEPTH_MAX"),

@@ -12,7 +12,7 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  * Answers the new concert's id, or undefined when nothing was created.
  */
 export async function seedDemoData(engine: Engine): Promise<string | undefined> {
-  const existing = await engine.booking.listConcerts();
+  const existing = await engine.listConcerts();
   if (!existing.ok) {
     throw new Error(`cannot read the catalog: ${existing.rejection.message}`);
   }

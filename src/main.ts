@@ -2,7 +2,8 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { nanoid } from "nanoid";
 import { SystemClock } from "./actors/clock.ts";
-import { startEngine, type Engine } from "./actors/engine.ts";
+import type { Engine } from "./actors/engine.ts";
+import { startEngine } from "./actors/start-engine.ts";
 import { ConfigError, loadConfig, type Config } from "./config.ts";
 import { createApp } from "./http/app.ts";
 import { HttpMetrics } from "./http/metrics.ts";
@@ -48,13 +49,7 @@ async function main(): Promise<void> {
     holdTtlMs: config.holdTtlMs,
     mailboxDepthMax: config.mailboxDepthMax,
     snapshotEveryEvents: config.snapshotEveryEvents,
-    waitingRoom: {
-      maxActive: config.queueMaxActive,
-      admitBatch: config.queueAdmitBatch,
-      admitIntervalMs: config.queueAdmitIntervalMs,
-      activeTtlMs: config.queueActiveTtlMs,
-      waitIdleTtlMs: config.queueWaitIdleTtlMs,
-    },
+    waitingRoom: config.waitingRoom,
   });
   console.log(
     `recovered ${engine.recovery.eventsReplayed} events after snapshot seq ${engine.recovery.snapshotSeq} ` +

@@ -8,10 +8,11 @@
  * loop, so these percentiles are those of short bursts at full speed, not of a paced open loop.
  */
 
+import { formatNumber } from "../../support/format.ts";
 import { BenchFailure, roundProblems, runRound } from "../measure.ts";
 import { guarded, target } from "../scenario-kit.ts";
 import type { Scenario } from "../scenario-kit.ts";
-import { measureHot } from "./hold-hot.ts";
+import { HOLD_HOT, measureHolds } from "./hold.ts";
 
 /** Below this share of the offered rate, the latency figures describe an overloaded engine. */
 const ACHIEVED_RATE_FRACTION_MIN = 0.9;
@@ -21,7 +22,7 @@ export const latency: Scenario = {
   description: "hold-hot requests offered open-loop (autocannon overallRate) at half the measured maximum",
   run: (options) =>
     guarded(latency.name, latency.description, async () => {
-      const measured = await measureHot(options, "latency", (hot) => async (running) => {
+      const measured = await measureHolds(HOLD_HOT, options, "latency", (hot) => async (running) => {
         const probe = await runRound(running, "engine", hot.workload, {
           durationS: options.durationS,
           connections: options.connections,
@@ -34,7 +35,7 @@ export const latency: Scenario = {
         // At least one request per second per connection: autocannon treats a rate of 0 as unlimited.
         const overallRate = Math.max(options.connections, Math.floor(maxRate / 2));
         options.log(
-          `  maximum ${maxRate.toFixed(0)} req/s closed-loop; offering ${overallRate} req/s open-loop`,
+          `  maximum ${formatNumber(maxRate)} req/s closed-loop; offering ${overallRate} req/s open-loop`,
         );
         return { overallRate, figures: { maxRate, offeredRate: overallRate } };
       });
@@ -54,7 +55,7 @@ export const latency: Scenario = {
           ...measured.warnings,
           ...((engine?.rps ?? 0) < offered * ACHIEVED_RATE_FRACTION_MIN
             ? [
-                `the engine answered ${(engine?.rps ?? 0).toFixed(0)} req/s of the ${offered} offered: it did not keep up`,
+                `the engine answered ${formatNumber(engine?.rps ?? 0)} req/s of the ${offered} offered: it did not keep up`,
               ]
             : []),
         ],

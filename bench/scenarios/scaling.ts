@@ -4,6 +4,8 @@
  */
 import type { Request as CannonRequest } from "autocannon";
 
+import { seededRandom } from "../../src/engine/seeded-random.ts";
+import { formatNumber } from "../../support/format.ts";
 import { BenchFailure } from "../measure.ts";
 import type { EngineCase, Workload } from "../measure.ts";
 import {
@@ -19,7 +21,7 @@ import {
 } from "../requests.ts";
 import { capture, guarded, measureScenario, target } from "../scenario-kit.ts";
 import type { Scenario } from "../scenario-kit.ts";
-import { activeTokens, createConcert, field, seededRandom, stringField, userIds } from "../setup.ts";
+import { activeTokens, createConcert, field, stringField, userIds } from "../setup.ts";
 
 const SCALING_SIZES = [50, 5_000, 100_000] as const;
 const SCALING_CONCERTS = 10;
@@ -62,14 +64,14 @@ function holdReleaseWorkload(
       const usersPerClient = Math.floor((tokens[0]?.length ?? 0) / connections);
       const requests: CannonRequest[] = [];
       for (let step = 0; step < CHAIN_STEPS_PER_CLIENT; step++) {
-        const schedule = live[Math.floor(random() * live.length)] ?? live[0];
+        const schedule = live[random.int(0, live.length - 1)] ?? live[0];
         if (schedule === undefined) {
           break;
         }
         const lanes = Math.max(1, Math.floor((schedule.seats - 1 - client) / connections) + 1);
         const seat =
           schedule.seats > client
-            ? 1 + client + connections * Math.floor(random() * lanes)
+            ? 1 + client + connections * random.int(0, lanes - 1)
             : 1 + (client % schedule.seats);
         const user = client + connections * (step % usersPerClient);
         const auth = authHeaders(tokens[schedule.concert]?.[user] ?? "");
@@ -147,7 +149,7 @@ export const scaling: Scenario = {
           const thousand = concerts.slice(3).flatMap((_, index) => liveOf(index + 3));
           const cases: EngineCase[] = [
             ...SCALING_SIZES.map((seats, index) => ({
-              name: `${seats.toLocaleString("en-US")} seats`,
+              name: `${formatNumber(seats)} seats`,
               live: liveOf(0, index, index + 1),
             })),
             { name: "1 schedule", live: liveOf(1) },

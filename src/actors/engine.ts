@@ -1,131 +1,199 @@
 import type { Concert, CreateConcert } from "../engine/catalog.ts";
-import type { Result } from "../engine/decider.ts";
-import { streamOf, type EngineEvent } from "../engine/engine-state.ts";
+import { decideCreateConcert, type WaitingRoomDefaults } from "../engine/concert-setup.ts";
+import { assert, type Result } from "../engine/decider.ts";
+import { findReservation, scheduleOf } from "../engine/engine-state.ts";
+import { REQUEST_FINGERPRINT } from "../engine/idempotency.ts";
 import type { ChargeReceipt, PaymentReceipt } from "../engine/receipts.ts";
-import { rejection, type Rejection } from "../engine/rejection.ts";
-import type { Reservation } from "../engine/schedule.ts";
 import {
-  resumeWaitingRoom,
+  CONCERT_NOT_FOUND,
+  RESERVATION_NOT_FOUND,
+  SCHEDULE_NOT_FOUND,
+  TOKEN_INVALID,
+  type Rejection,
+} from "../engine/rejection.ts";
+import { SEAT_STATUS_NAMES, statusAt, type Reservation, type SeatStatusName } from "../engine/schedule.ts";
+import { refuseMissingTarget, type IdempotencyKey } from "../engine/token-access.ts";
+import {
   tokenConcertId,
   waitingRoomStats,
   type TokenView,
   type WaitingRoomSettings,
   type WaitingRoomStats,
-} from "../engine/waiting-room.ts";
-import {
-  openJournal,
-  type CommitObserver,
-  type FaultInjection,
-  type Journal,
-  type JournalStats,
-  type JournalWriter,
-} from "../persistence/journal.ts";
-import { recoverEngineState, type RecoveredState } from "../persistence/recovery.ts";
-import { BookingEngine } from "./booking-engine.ts";
-import type { Clock } from "./clock.ts";
-import { HOLD_KIND, PAYMENT_KIND, replayOf, type IdempotencyKey, type KeyedKind } from "./keyed-turn.ts";
-import type { Mailbox } from "./mailbox.ts";
-import { EngineRuntime } from "./runtime.ts";
-import { WALLET_SHARDS_DEFAULT } from "./wallet-actor.ts";
+} from "../engine/waiting-room/index.ts";
+import type { LedgerTransaction } from "../engine/wallet.ts";
+import type { JournalStats } from "../persistence/journal.ts";
+import type { RecoveredState } from "../persistence/recovery.ts";
+import { Mailbox } from "./mailbox.ts";
+import type { ActorRuntime } from "./runtime.ts";
+import { ScheduleActor } from "./schedule-actor.ts";
+import { WalletActor, walletShardOf } from "./wallet-actor.ts";
 import { WaitingRoomActor, type IssuedToken } from "./waiting-room-actor.ts";
 
-export type { TokenView } from "../engine/waiting-room.ts";
+export type { TokenView } from "../engine/waiting-room/index.ts";
+export type { IssuedToken } from "./waiting-room-actor.ts";
 
-export interface EngineOptions {
-  readonly databasePath: string;
-  readonly clock: Clock;
-  /** Makes ids for reservations, payments, transactions and token secrets (21+ characters). */
-  readonly newId: () => string;
-  readonly holdTtlMs: number;
-  readonly mailboxDepthMax: number;
-  readonly snapshotEveryEvents: number;
-  /** Defaults for every waiting room; an operator's overrides (journaled) win over them. */
-  readonly waitingRoom: Omit<WaitingRoomSettings, "onSaleAt">;
-  readonly journalWriter?: JournalWriter;
-  readonly walletShards?: number;
-  /** Told of every journal commit (events in it, commit time in ms); for metrics. */
-  readonly onJournalCommit?: CommitObserver;
-  /** Test hooks only: make journal commits fail on purpose (see FaultInjection). */
-  readonly faultInjection?: FaultInjection;
+export interface ScheduleSummary {
+  readonly scheduleId: string;
+  readonly concertId: string;
+  readonly startsAtMs: number;
+  readonly totalSeats: number;
+  readonly availableSeats: number;
+  readonly price: number;
 }
 
-/**
- * The journal writer the measurements chose (`npm run bench:engine`, five runs on this 2-core machine).
- * With 50 holders awaiting durable holds, as an HTTP benchmark's 50 connections do, inline had the
- * lower p50 in every run and up to twice the throughput: with the worker, the main thread sat idle
- * 40-50 % of the time waiting for the writer thread. With 1,000 holders the two were within about
- * 10 %. Inline also starts a few hundred ms sooner (no thread to boot). The worker's gain, a shorter
- * event-loop stall per fsync (a lower loop-delay p99 at 1,000 holders), did not buy throughput.
- */
-export const JOURNAL_WRITER_DEFAULT: JournalWriter = "inline";
+export interface SeatView {
+  readonly seatNumber: number;
+  readonly status: SeatStatusName;
+  readonly price: number;
+}
 
-const TOKEN_INVALID = rejection("TOKEN_INVALID", "the queue token is missing or unknown");
+export interface SeatMap {
+  readonly scheduleId: string;
+  readonly concertId: string;
+  readonly seats: SeatView[];
+}
+
+/** What the engine's actors are set up with; `startEngine` builds it from the engine's options. */
+export interface EngineSettings {
+  readonly holdTtlMs: number;
+  readonly walletShards: number;
+  /** The settings of every waiting room that an operator has not overridden. */
+  readonly waitingRoomDefaults: WaitingRoomDefaults;
+}
+
+/** How the journal was recovered at start-up, for the start-up log line. */
+export type RecoverySummary = Omit<RecoveredState, "state">;
 
 /**
- * The whole engine: recovered state, journal, and the actors that own the state's parts. Its methods
- * route a request to the actors it concerns; the rules are in src/engine.
+ * The engine as the HTTP layer sees it: one method per request. Each finds the actor that owns what
+ * the request touches (a schedule, a concert's waiting room, a shard of wallets, the catalog) and
+ * answers with that actor's result. It holds no business rules; those are in src/engine.
  */
 export class Engine {
-  readonly booking: BookingEngine;
+  private readonly catalog: Mailbox;
+  private readonly schedules = new Map<string, ScheduleActor>();
   private readonly rooms = new Map<string, WaitingRoomActor>();
+  private readonly wallets: WalletActor[];
 
   constructor(
-    private readonly runtime: EngineRuntime,
-    readonly recovery: Omit<RecoveredState, "state">,
-    private readonly options: EngineOptions,
+    private readonly runtime: ActorRuntime,
+    readonly recovery: RecoverySummary,
+    private readonly settings: EngineSettings,
   ) {
-    this.booking = new BookingEngine(runtime, {
-      holdTtlMs: options.holdTtlMs,
-      walletShards: options.walletShards ?? WALLET_SHARDS_DEFAULT,
-      waitingRoomDefaults: { ...options.waitingRoom, onSaleAt: null },
-      onConcertCreated: (concert) => this.startRoom(concert.concertId),
+    this.catalog = new Mailbox("catalog", runtime);
+    this.wallets = Array.from(
+      { length: settings.walletShards },
+      (_, shard) => new WalletActor(runtime, shard),
+    );
+    for (const scheduleId of runtime.state.schedules.keys()) {
+      this.schedules.set(scheduleId, new ScheduleActor(runtime, scheduleId));
+    }
+    for (const concertId of runtime.state.waitingRooms.keys()) {
+      this.startRoom(concertId);
+    }
+  }
+
+  /**
+   * Brings every recovered waiting room's settings up to the environment's defaults (an operator's
+   * overrides still win). Called once, before the engine serves.
+   */
+  async applyWaitingRoomDefaults(): Promise<void> {
+    const applied = await Promise.all(
+      [...this.rooms.values()].map((room) => room.applyDefaults(this.settings.waitingRoomDefaults)),
+    );
+    for (const result of applied) {
+      if (!result.ok) {
+        throw new Error(`cannot apply the waiting-room settings: ${result.rejection.message}`);
+      }
+    }
+  }
+
+  // Catalog.
+
+  /** Creates a concert, its schedules and its waiting room in one journal entry, and starts their actors. */
+  createConcert(command: Omit<CreateConcert, "type">): Promise<Result<Concert>> {
+    return this.catalog.post((ctx) =>
+      this.runtime.applyDecision(
+        decideCreateConcert(
+          this.runtime.state,
+          { type: "CreateConcert", ...command },
+          this.settings.waitingRoomDefaults,
+          ctx,
+        ),
+        ([created]) => {
+          assert(created?.type === "ConcertCreated", "a concert is created by ConcertCreated");
+          const concert = this.runtime.state.catalog.concerts.get(created.concertId);
+          assert(concert !== undefined, "a created concert is in the catalog");
+          for (const schedule of concert.schedules) {
+            this.schedules.set(schedule.scheduleId, new ScheduleActor(this.runtime, schedule.scheduleId));
+          }
+          this.startRoom(concert.concertId);
+          return concert;
+        },
+      ),
+    );
+  }
+
+  listConcerts(): Promise<Result<Concert[]>> {
+    return this.catalog.post(() => ({
+      ok: true,
+      events: [],
+      value: [...this.runtime.state.catalog.concerts.values()],
+    }));
+  }
+
+  /** Reads seat counts of other actors' schedules: safe, since no turn is ever half done when it runs. */
+  listSchedules(concertId: string): Promise<Result<ScheduleSummary[]>> {
+    return this.catalog.post(() => {
+      const concert = this.runtime.state.catalog.concerts.get(concertId);
+      if (concert === undefined) {
+        return { ok: false, rejection: CONCERT_NOT_FOUND };
+      }
+      const value = concert.schedules.map((spec) => ({
+        scheduleId: spec.scheduleId,
+        concertId,
+        startsAtMs: spec.startsAtMs,
+        totalSeats: spec.seatCount,
+        availableSeats: scheduleOf(this.runtime.state, spec.scheduleId).availableCount,
+        price: spec.price,
+      }));
+      return { ok: true, events: [], value };
     });
   }
 
-  /** Starts the actors of recovered waiting rooms and brings their settings up to date. */
-  async resume(): Promise<void> {
-    const nowMs = this.runtime.clock.nowMs();
-    const updates: Promise<Result<WaitingRoomSettings>>[] = [];
-    for (const [concertId, room] of this.runtime.state.waitingRooms) {
-      // Polls are not journaled: every waiting fan gets a fresh idle grace period after a restart.
-      resumeWaitingRoom(room, nowMs);
-      const actor = this.startRoom(concertId);
-      const wanted = {
-        ...room.settings,
-        ...this.options.waitingRoom,
-        ...this.runtime.state.waitingRoomOverrides.get(concertId),
-      };
-      if (JSON.stringify(wanted) !== JSON.stringify(room.settings)) {
-        updates.push(actor.configure(wanted, false));
-      }
+  seatMap(scheduleId: string, status?: SeatStatusName): Promise<Result<SeatMap>> {
+    const actor = this.schedules.get(scheduleId);
+    if (actor === undefined) {
+      return refused(SCHEDULE_NOT_FOUND);
     }
-    for (const update of await Promise.all(updates)) {
-      if (!update.ok) {
-        throw new Error(`cannot apply the waiting-room settings: ${update.rejection.message}`);
+    return actor.read((schedule) => {
+      const seats: SeatView[] = [];
+      for (let i = 0; i < schedule.seatCount; i += 1) {
+        const name = SEAT_STATUS_NAMES[schedule.seats[i] as number];
+        assert(name !== undefined, `seat ${i + 1} of schedule ${scheduleId} has a known status`);
+        if (status === undefined || status === name) {
+          seats.push({ seatNumber: i + 1, status: name, price: schedule.price });
+        }
       }
-    }
+      return { scheduleId, concertId: schedule.concertId, seats };
+    });
   }
 
-  createConcert(command: Omit<CreateConcert, "type">): Promise<Result<Concert>> {
-    return this.booking.createConcert(command);
-  }
+  // Waiting room.
 
   issueToken(userId: string, concertId: string): Promise<Result<IssuedToken>> {
     const room = this.rooms.get(concertId);
-    if (room === undefined) {
-      return Promise.resolve({ ok: false, rejection: rejection("CONCERT_NOT_FOUND", "no such concert") });
-    }
-    return room.issue(userId);
+    return room === undefined ? refused(CONCERT_NOT_FOUND) : room.issue(userId);
   }
 
   currentToken(token: string | undefined): Promise<Result<TokenView>> {
     const room = this.roomOfToken(token);
-    return room === undefined || token === undefined ? rejectToken() : room.poll(token);
+    return room === undefined || token === undefined ? refused(TOKEN_INVALID) : room.poll(token);
   }
 
   leaveQueue(token: string | undefined): Promise<Result<undefined>> {
     const room = this.roomOfToken(token);
-    return room === undefined || token === undefined ? rejectToken() : room.leave(token);
+    return room === undefined || token === undefined ? refused(TOKEN_INVALID) : room.leave(token);
   }
 
   configureWaitingRoom(
@@ -133,15 +201,29 @@ export class Engine {
     settings: Partial<WaitingRoomSettings>,
   ): Promise<Result<WaitingRoomSettings>> {
     const room = this.rooms.get(concertId);
-    if (room === undefined) {
-      return Promise.resolve({ ok: false, rejection: rejection("CONCERT_NOT_FOUND", "no such concert") });
-    }
-    return room.configure(settings, true);
+    return room === undefined ? refused(CONCERT_NOT_FOUND) : room.override(settings);
   }
 
+  // Wallets.
+
   charge(userId: string, amount: number, idempotencyKey?: string): Promise<Result<ChargeReceipt>> {
-    return this.booking.charge(userId, amount, keyed(idempotencyKey, ["charge", amount]));
+    return this.walletActor(userId).charge(
+      userId,
+      amount,
+      keyed(idempotencyKey, () => REQUEST_FINGERPRINT.charge(amount)),
+    );
   }
+
+  balance(userId: string): Promise<Result<number>> {
+    return this.walletActor(userId).read(userId, (wallet) => wallet.balance);
+  }
+
+  /** The newest `limit` ledger lines, newest first. */
+  transactions(userId: string, limit: number): Promise<Result<LedgerTransaction[]>> {
+    return this.walletActor(userId).read(userId, (wallet) => wallet.transactions.slice(-limit).reverse());
+  }
+
+  // Reservations: every change is made with a queue token, checked in the turn that makes it.
 
   holdSeats(
     token: string | undefined,
@@ -149,45 +231,65 @@ export class Engine {
     seatNumbers: readonly number[],
     idempotencyKey?: string,
   ): Promise<Result<Reservation>> {
-    return this.withToken(
-      token,
-      () => this.booking.concertOfSchedule(scheduleId),
-      rejection("SCHEDULE_NOT_FOUND", "no such schedule"),
-      { key: keyed(idempotencyKey, ["hold", scheduleId, ...seatNumbers]), kind: HOLD_KIND },
-      (userId, key) => this.booking.hold(userId, scheduleId, seatNumbers, key),
-    );
+    const actor = this.schedules.get(scheduleId);
+    if (actor === undefined) {
+      return this.refuseMissing(token, SCHEDULE_NOT_FOUND);
+    }
+    const key = keyed(idempotencyKey, () => REQUEST_FINGERPRINT.hold(scheduleId, seatNumbers));
+    return actor.hold(token, seatNumbers, this.settings.holdTtlMs, key);
   }
 
   cancelReservation(token: string | undefined, reservationId: string): Promise<Result<Reservation>> {
-    return this.withToken(
-      token,
-      () => this.booking.concertOfReservation(reservationId),
-      rejection("RESERVATION_NOT_FOUND", "no such reservation"),
-      undefined,
-      (userId) => this.booking.cancel(userId, reservationId),
-    );
+    const actor = this.reservationActor(reservationId);
+    return actor === undefined
+      ? this.refuseMissing(token, RESERVATION_NOT_FOUND)
+      : actor.cancel(token, reservationId);
   }
 
-  /** Pays, then ends the token that paid: one token, one purchase. */
-  async pay(
+  /** Pays a held reservation from the balance, books its seats and spends the token, in one turn. */
+  pay(
     token: string | undefined,
     reservationId: string,
     idempotencyKey?: string,
   ): Promise<Result<PaymentReceipt>> {
-    const paid = await this.withToken(
-      token,
-      () => this.booking.concertOfReservation(reservationId),
-      rejection("RESERVATION_NOT_FOUND", "no such reservation"),
-      { key: keyed(idempotencyKey, ["pay", reservationId]), kind: PAYMENT_KIND },
-      (userId, key) => this.booking.pay(userId, reservationId, key),
-    );
-    const room = this.roomOfToken(token);
-    if (paid.ok && room !== undefined && token !== undefined) {
-      // A token already ended (a replayed payment) stays ended; nothing else can go wrong here.
-      await room.use(token);
+    const actor = this.reservationActor(reservationId);
+    if (actor === undefined) {
+      return this.refuseMissing(token, RESERVATION_NOT_FOUND);
     }
-    return paid;
+    return actor.pay(
+      token,
+      reservationId,
+      keyed(idempotencyKey, () => REQUEST_FINGERPRINT.payment(reservationId)),
+    );
   }
+
+  reservation(reservationId: string): Promise<Result<Reservation>> {
+    const actor = this.reservationActor(reservationId);
+    if (actor === undefined) {
+      return refused(RESERVATION_NOT_FOUND);
+    }
+    return actor.read((schedule, nowMs) => {
+      const reservation = schedule.reservations.get(reservationId);
+      assert(reservation !== undefined, `reservation ${reservationId} is in the schedule its index names`);
+      return asSeenAt(reservation, nowMs);
+    });
+  }
+
+  /** A user's reservations across every schedule, newest first. */
+  reservationsOf(userId: string): Promise<Result<Reservation[]>> {
+    return this.catalog.post((ctx) => {
+      const ids = this.runtime.state.userReservations.get(userId) ?? [];
+      const value: Reservation[] = [];
+      for (let i = ids.length - 1; i >= 0; i -= 1) {
+        const reservation = findReservation(this.runtime.state, ids[i] as string);
+        assert(reservation !== undefined, `reservation ${ids[i]} of ${userId} is where its index says`);
+        value.push(asSeenAt(reservation, ctx.nowMs));
+      }
+      return { ok: true, events: [], value };
+    });
+  }
+
+  // Operations.
 
   journalSeq(): number {
     return this.runtime.journal.lastDurableSeq;
@@ -206,8 +308,14 @@ export class Engine {
     return this.runtime.journal.stats;
   }
 
+  /** Every mailbox with its depth, for metrics. */
   mailboxes(): Mailbox[] {
-    return [...this.booking.mailboxes(), ...[...this.rooms.values()].map((room) => room.mailbox)];
+    return [
+      this.catalog,
+      ...this.wallets.map((wallet) => wallet.mailbox),
+      ...[...this.schedules.values()].map((schedule) => schedule.mailbox),
+      ...[...this.rooms.values()].map((room) => room.mailbox),
+    ];
   }
 
   waitingRoomStats(): WaitingRoomStats[] {
@@ -225,15 +333,16 @@ export class Engine {
     for (const room of this.rooms.values()) {
       room.stop();
     }
-    this.booking.stop();
+    for (const schedule of this.schedules.values()) {
+      schedule.stop();
+    }
     await this.runtime.journal.close();
   }
 
-  private startRoom(concertId: string): WaitingRoomActor {
+  private startRoom(concertId: string): void {
     const actor = new WaitingRoomActor(this.runtime, concertId);
     this.rooms.set(concertId, actor);
     actor.start();
-    return actor;
   }
 
   private roomOfToken(token: string | undefined): WaitingRoomActor | undefined {
@@ -241,80 +350,33 @@ export class Engine {
     return concertId === undefined ? undefined : this.rooms.get(concertId);
   }
 
-  /**
-   * The order every token-guarded request follows: the token must be known (401); the target must
-   * exist (404); the token must be ACTIVE for the target's concert (401/403). A keyed repeat is still
-   * answered when the token has ended since, as long as the token names the same user: a client
-   * retrying a lost response must get it.
-   */
-  private async withToken<R>(
-    token: string | undefined,
-    concertOfTarget: () => string | undefined,
-    targetMissing: Rejection,
-    keyedBy: { key: IdempotencyKey | undefined; kind: KeyedKind<R> } | undefined,
-    act: (userId: string, key: IdempotencyKey | undefined) => Promise<Result<R>>,
-  ): Promise<Result<R>> {
-    const room = this.roomOfToken(token);
-    if (room === undefined || token === undefined) {
-      return rejectToken();
-    }
-    const concertId = concertOfTarget();
-    if (concertId === undefined) {
-      return room.userOf(token) === undefined ? rejectToken() : { ok: false, rejection: targetMissing };
-    }
-    const grant = room.authorize(token, concertId);
-    if (grant.ok) {
-      return act(grant.value.userId, keyedBy?.key);
-    }
-    const userId = room.userOf(token);
-    if (keyedBy?.key !== undefined && userId !== undefined) {
-      const earlier = replayOf(this.runtime, userId, keyedBy.key, keyedBy.kind);
-      if (earlier !== undefined) {
-        return this.runtime.settle(earlier, this.runtime.clock.nowMs());
-      }
-    }
-    return grant;
+  private walletActor(userId: string): WalletActor {
+    return this.wallets[walletShardOf(userId, this.wallets.length)] as WalletActor;
+  }
+
+  private reservationActor(reservationId: string): ScheduleActor | undefined {
+    const scheduleId = this.runtime.state.reservationSchedules.get(reservationId);
+    return scheduleId === undefined ? undefined : this.schedules.get(scheduleId);
+  }
+
+  private refuseMissing<R>(token: string | undefined, targetMissing: Rejection): Promise<Result<R>> {
+    return Promise.resolve(
+      refuseMissingTarget(this.runtime.state, token, targetMissing, this.runtime.clock.nowMs()),
+    );
   }
 }
 
-function rejectToken<R>(): Promise<Result<R>> {
-  return Promise.resolve({ ok: false, rejection: TOKEN_INVALID });
+function refused<R>(rejection: Rejection): Promise<Result<R>> {
+  return Promise.resolve({ ok: false, rejection });
 }
 
 /** An idempotency key with the fingerprint of the request it came with. */
-function keyed(key: string | undefined, request: readonly (string | number)[]): IdempotencyKey | undefined {
-  return key === undefined ? undefined : { key, fingerprint: JSON.stringify(request) };
+function keyed(key: string | undefined, fingerprint: () => string): IdempotencyKey | undefined {
+  return key === undefined ? undefined : { key, fingerprint: fingerprint() };
 }
 
-/**
- * Recovers the state from the journal (snapshot, then tail), opens the journal for writing and starts
- * every actor. Holds that fell due while the process was down expire at once, at their journaled time.
- */
-export async function startEngine(options: EngineOptions): Promise<Engine> {
-  const journal: Journal<EngineEvent> = await openJournal<EngineEvent>({
-    path: options.databasePath,
-    streamOf,
-    writer: options.journalWriter ?? JOURNAL_WRITER_DEFAULT,
-    faultInjection: options.faultInjection,
-    onCommit: options.onJournalCommit,
-  });
-  let recovered: RecoveredState;
-  try {
-    recovered = recoverEngineState(options.databasePath);
-  } catch (error) {
-    await journal.close();
-    throw error;
-  }
-  const runtime = new EngineRuntime({
-    state: recovered.state,
-    journal,
-    clock: options.clock,
-    newId: options.newId,
-    mailboxDepthMax: options.mailboxDepthMax,
-    snapshotEveryEvents: options.snapshotEveryEvents,
-  });
-  const { snapshotSeq, eventsReplayed, lastSeq, durationMs } = recovered;
-  const engine = new Engine(runtime, { snapshotSeq, eventsReplayed, lastSeq, durationMs }, options);
-  await engine.resume();
-  return engine;
+/** A reservation as a client should see it now: a hold past its deadline reads as EXPIRED. */
+function asSeenAt(reservation: Reservation, nowMs: number): Reservation {
+  const status = statusAt(reservation, nowMs);
+  return status === reservation.status ? reservation : { ...reservation, status };
 }

@@ -1,15 +1,18 @@
+import type { DecideContext } from "../engine/decider.ts";
+import { idempotencyKeyRecorded } from "../engine/idempotency.ts";
 import { assert } from "../engine/decider.ts";
-import { checkIdempotencyKey, idempotencyKeyRecorded } from "../engine/idempotency.ts";
 import type { ChargeReceipt, KeyedResult, PaymentReceipt } from "../engine/receipts.ts";
 import type { Reservation } from "../engine/schedule.ts";
+import {
+  decideKeyedRepeat,
+  decideTokenAccess,
+  type IdempotencyKey,
+  type TokenAccess,
+} from "../engine/token-access.ts";
 import type { TurnOutcome } from "./mailbox.ts";
-import type { EngineRuntime } from "./runtime.ts";
+import type { ActorRuntime } from "./runtime.ts";
 
-/** An idempotency key as a command carries it, with the fingerprint of the request it came with. */
-export interface IdempotencyKey {
-  readonly key: string;
-  readonly fingerprint: string;
-}
+export type { IdempotencyKey } from "../engine/token-access.ts";
 
 /** How one kind of keyed reply is stored in an idempotency record and read back out of one. */
 export interface KeyedKind<R> {
@@ -41,58 +44,76 @@ export const PAYMENT_KIND: KeyedKind<PaymentReceipt> = {
   },
 };
 
-/**
- * Runs a turn under an idempotency key, inside the same turn: a repeat answers the recorded result
- * and does nothing; a new key runs the command and records its result in the same journal entry as
- * its events, so the key and its effect are durable together or not at all.
- */
-export function keyedTurn<R>(
-  runtime: EngineRuntime,
-  userId: string,
-  idempotencyKey: IdempotencyKey | undefined,
-  kind: KeyedKind<R>,
-  nowMs: number,
-  turn: () => TurnOutcome<R>,
-): TurnOutcome<R> {
-  if (idempotencyKey === undefined) {
-    return turn();
-  }
-  const earlier = replayOf(runtime, userId, idempotencyKey, kind);
-  if (earlier !== undefined) {
-    return earlier;
-  }
-  const outcome = turn();
-  if (!outcome.ok) {
-    return outcome;
-  }
-  const { key, fingerprint } = idempotencyKey;
-  const recorded = idempotencyKeyRecorded(userId, key, fingerprint, kind.tag(outcome.value), nowMs);
-  runtime.apply([recorded]);
-  return { ok: true, events: [...outcome.events, recorded], value: outcome.value };
+/** An idempotency key with the kind of reply it remembers. */
+export interface Keyed<R> {
+  readonly key: IdempotencyKey;
+  readonly kind: KeyedKind<R>;
 }
 
 /**
- * Looks up a keyed result without running anything: undefined for a new key. Also answers a retry
- * whose token has expired since, as long as the token names the same user.
+ * Runs a request made with a queue token, inside the calling turn: `decideTokenAccess` decides who
+ * may act (or answers a keyed repeat), and `act` runs with that user in the same turn, so no other
+ * turn can spend or end the token in between.
  */
-export function replayOf<R>(
-  runtime: EngineRuntime,
+export function tokenTurn<R>(
+  runtime: ActorRuntime,
+  ctx: DecideContext,
+  token: string | undefined,
+  concertId: string,
+  keyed: Keyed<R> | undefined,
+  act: (userId: string) => TurnOutcome<R>,
+): TurnOutcome<R> {
+  const access = decideTokenAccess(runtime.state, token, concertId, keyed?.key, ctx.nowMs);
+  return runGranted(runtime, ctx, access, keyed, act);
+}
+
+/**
+ * Runs a request of a known user under an idempotency key, inside the calling turn: a repeat answers
+ * the recorded result and does nothing.
+ */
+export function keyedTurn<R>(
+  runtime: ActorRuntime,
+  ctx: DecideContext,
   userId: string,
-  idempotencyKey: IdempotencyKey,
-  kind: KeyedKind<R>,
-): TurnOutcome<R> | undefined {
-  const check = checkIdempotencyKey(
-    runtime.state.idempotency,
-    userId,
-    idempotencyKey.key,
-    idempotencyKey.fingerprint,
-  );
-  switch (check.kind) {
+  keyed: Keyed<R> | undefined,
+  act: (userId: string) => TurnOutcome<R>,
+): TurnOutcome<R> {
+  const repeat = keyed === undefined ? undefined : decideKeyedRepeat(runtime.state, userId, keyed.key);
+  return runGranted(runtime, ctx, repeat ?? { kind: "granted", userId }, keyed, act);
+}
+
+/**
+ * Acts on a granted access, and records the key of a new keyed request in the same journal entry as
+ * its events, so the key and its effect are durable together or not at all.
+ */
+function runGranted<R>(
+  runtime: ActorRuntime,
+  ctx: DecideContext,
+  access: TokenAccess,
+  keyed: Keyed<R> | undefined,
+  act: (userId: string) => TurnOutcome<R>,
+): TurnOutcome<R> {
+  switch (access.kind) {
+    case "refused":
+      return { ok: false, rejection: access.rejection };
     case "replay":
-      return { ok: true, events: [], value: kind.untag(check.result) };
-    case "reused":
-      return { ok: false, rejection: check.rejection };
-    case "new":
-      return undefined;
+      assert(keyed !== undefined, "only a keyed request is replayed");
+      return { ok: true, events: [], value: keyed.kind.untag(access.result) };
+    case "granted": {
+      const outcome = act(access.userId);
+      if (!outcome.ok || keyed === undefined) {
+        return outcome;
+      }
+      const { key, fingerprint } = keyed.key;
+      const recorded = idempotencyKeyRecorded(
+        access.userId,
+        key,
+        fingerprint,
+        keyed.kind.tag(outcome.value),
+        ctx.nowMs,
+      );
+      runtime.apply([recorded]);
+      return { ok: true, events: [...outcome.events, recorded], value: outcome.value };
+    }
   }
 }

@@ -1,7 +1,7 @@
 import type { DecideContext, Result } from "../engine/decider.ts";
 import type { EngineEvent } from "../engine/engine-state.ts";
 import { rejection, type Rejection } from "../engine/rejection.ts";
-import { JOURNAL_UNAVAILABLE, type EngineRuntime } from "./runtime.ts";
+import { JOURNAL_UNAVAILABLE, type ActorRuntime } from "./runtime.ts";
 
 export const MAILBOX_DEPTH_MAX_DEFAULT = 10_000;
 
@@ -40,7 +40,7 @@ export class Mailbox {
 
   constructor(
     readonly name: string,
-    private readonly runtime: EngineRuntime,
+    private readonly runtime: ActorRuntime,
   ) {}
 
   /** Messages accepted and not yet answered. */

@@ -1,4 +1,4 @@
-import type { DecideContext, Result } from "../engine/decider.ts";
+import type { DecideContext, Decision, Result } from "../engine/decider.ts";
 import { evolveEngine, type EngineEvent, type EngineState } from "../engine/engine-state.ts";
 import { rejection } from "../engine/rejection.ts";
 import type { Journal } from "../persistence/journal.ts";
@@ -26,7 +26,7 @@ export const JOURNAL_UNAVAILABLE: Result<never> = {
  * What every actor shares: the state they each own a part of, the journal, the clock and the id
  * source. It applies and journals events for them, and takes a snapshot every N events.
  */
-export class EngineRuntime {
+export class ActorRuntime {
   readonly state: EngineState;
   readonly journal: Journal<EngineEvent>;
   readonly clock: Clock;
@@ -58,6 +58,18 @@ export class EngineRuntime {
       evolveEngine(this.state, event);
       this.eventCounts.set(event.type, (this.eventCounts.get(event.type) ?? 0) + 1);
     }
+  }
+
+  /**
+   * The one way a turn acts on a decision: a rejection is answered as it is and changes nothing;
+   * accepted events are applied at once, and the turn answers with `answer()` read after them.
+   */
+  applyDecision<E extends EngineEvent, R>(decision: Decision<E>, answer: (events: E[]) => R): TurnOutcome<R> {
+    if (!decision.ok) {
+      return decision;
+    }
+    this.apply(decision.events);
+    return { ok: true, events: decision.events, value: answer(decision.events) };
   }
 
   /**

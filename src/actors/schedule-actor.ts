@@ -1,4 +1,4 @@
-import { assert, type Decision, type Result } from "../engine/decider.ts";
+import { assert, type Result } from "../engine/decider.ts";
 import { scheduleOf } from "../engine/engine-state.ts";
 import { decidePayment } from "../engine/payment.ts";
 import { paymentReceiptOf, type PaymentReceipt } from "../engine/receipts.ts";
@@ -6,15 +6,15 @@ import {
   decideSchedule,
   type Reservation,
   type ScheduleCommand,
-  type ScheduleEvent,
   type ScheduleState,
 } from "../engine/schedule.ts";
+import { roomOfToken } from "../engine/token-access.ts";
 import { initialWalletState } from "../engine/wallet.ts";
 import type { CancelTimer } from "./clock.ts";
-import { HOLD_KIND, keyedTurn, PAYMENT_KIND, type IdempotencyKey } from "./keyed-turn.ts";
-import { Mailbox, type TurnOutcome } from "./mailbox.ts";
+import { HOLD_KIND, PAYMENT_KIND, tokenTurn, type IdempotencyKey } from "./keyed-turn.ts";
+import { Mailbox } from "./mailbox.ts";
 import { MinHeap } from "./min-heap.ts";
-import type { EngineRuntime } from "./runtime.ts";
+import type { ActorRuntime } from "./runtime.ts";
 
 /**
  * The actor of one schedule (one performance date). It owns the schedule's seat map and
@@ -30,7 +30,7 @@ export class ScheduleActor {
   private stopped = false;
 
   constructor(
-    private readonly runtime: EngineRuntime,
+    private readonly runtime: ActorRuntime,
     readonly scheduleId: string,
   ) {
     this.mailbox = new Mailbox(`schedule:${scheduleId}`, runtime);
@@ -53,63 +53,66 @@ export class ScheduleActor {
     return scheduleOf(this.runtime.state, this.scheduleId);
   }
 
+  /** Holds seats for the user an ACTIVE token names, checked in this same turn. */
   hold(
-    userId: string,
+    token: string | undefined,
     seatNumbers: readonly number[],
     holdTtlMs: number,
     idempotencyKey?: IdempotencyKey,
   ): Promise<Result<Reservation>> {
+    const keyed = idempotencyKey === undefined ? undefined : { key: idempotencyKey, kind: HOLD_KIND };
     return this.mailbox.post((ctx) =>
-      keyedTurn(this.runtime, userId, idempotencyKey, HOLD_KIND, ctx.nowMs, () => {
-        const outcome = this.applyDecision(
+      tokenTurn(this.runtime, ctx, token, this.state.concertId, keyed, (userId) =>
+        this.runtime.applyDecision(
           decideSchedule(this.state, { type: "HoldSeats", userId, seatNumbers, holdTtlMs }, ctx),
-        );
-        if (!outcome.ok) {
-          return outcome;
-        }
-        const held = outcome.events[0];
-        const reservation =
-          held?.type === "SeatsHeld" ? this.state.reservations.get(held.reservationId) : undefined;
-        assert(reservation !== undefined, "a hold produced no reservation");
-        this.watchDeadline(reservation);
-        return { ok: true, events: outcome.events, value: reservation };
-      }),
+          ([held]) => {
+            assert(held?.type === "SeatsHeld", "a hold records a SeatsHeld event");
+            const reservation = this.reservation(held.reservationId);
+            this.watchDeadline(reservation);
+            return reservation;
+          },
+        ),
+      ),
     );
   }
 
-  cancel(userId: string, reservationId: string): Promise<Result<Reservation>> {
-    return this.mailbox.post((ctx) => {
-      const outcome = this.applyDecision(
-        decideSchedule(this.state, { type: "CancelHold", userId, reservationId }, ctx),
-      );
-      return outcome.ok ? { ...outcome, value: this.reservation(reservationId) } : outcome;
-    });
+  cancel(token: string | undefined, reservationId: string): Promise<Result<Reservation>> {
+    return this.mailbox.post((ctx) =>
+      tokenTurn(this.runtime, ctx, token, this.state.concertId, undefined, (userId) =>
+        this.runtime.applyDecision(
+          decideSchedule(this.state, { type: "CancelHold", userId, reservationId }, ctx),
+          () => this.reservation(reservationId),
+        ),
+      ),
+    );
   }
 
   /**
-   * Pays a held reservation from the owner's wallet. The wallet is read and written inside this
-   * turn: turns never suspend and every actor runs on this one thread, so no other turn can touch
-   * the wallet meanwhile, and both aggregates' events are journaled as one atomic entry.
+   * Pays a held reservation from the owner's wallet and spends the token, all in this turn: turns
+   * never suspend and every actor runs on this one thread, so no other turn can touch the wallet or
+   * the token meanwhile, and the events of all three are journaled as one atomic entry.
    */
   pay(
-    userId: string,
+    token: string | undefined,
     reservationId: string,
     idempotencyKey?: IdempotencyKey,
   ): Promise<Result<PaymentReceipt>> {
+    const keyed = idempotencyKey === undefined ? undefined : { key: idempotencyKey, kind: PAYMENT_KIND };
     return this.mailbox.post((ctx) =>
-      keyedTurn(this.runtime, userId, idempotencyKey, PAYMENT_KIND, ctx.nowMs, () => {
+      tokenTurn(this.runtime, ctx, token, this.state.concertId, keyed, (userId) => {
+        const room = roomOfToken(this.runtime.state, token);
+        assert(room !== undefined && token !== undefined, "a granted token has a waiting room");
         const wallet = this.runtime.state.wallets.get(userId) ?? initialWalletState(userId);
-        const decision = decidePayment(
-          this.state,
-          wallet,
-          { type: "PayReservation", userId, reservationId },
-          ctx,
+        return this.runtime.applyDecision(
+          decidePayment(
+            this.state,
+            wallet,
+            room,
+            { type: "PayReservation", userId, reservationId, token },
+            ctx,
+          ),
+          paymentReceiptOf,
         );
-        if (!decision.ok) {
-          return decision;
-        }
-        this.runtime.apply(decision.events);
-        return { ok: true, events: decision.events, value: paymentReceiptOf(decision.events) };
       }),
     );
   }
@@ -132,18 +135,10 @@ export class ScheduleActor {
     return reservation;
   }
 
-  private applyDecision(decision: Decision<ScheduleEvent>): TurnOutcome<undefined> {
-    if (!decision.ok) {
-      return decision;
-    }
-    this.runtime.apply(decision.events);
-    return { ok: true, events: decision.events, value: undefined };
-  }
-
   private expire(reservationId: string): void {
     const command: ScheduleCommand = { type: "ExpireHold", reservationId };
     void this.mailbox.postToSelf((ctx) => {
-      const outcome = this.applyDecision(decideSchedule(this.state, command, ctx));
+      const outcome = this.runtime.applyDecision(decideSchedule(this.state, command, ctx), () => undefined);
       const reservation = this.state.reservations.get(reservationId);
       if (outcome.ok && outcome.events.length === 0 && reservation?.status === "HELD") {
         // Not due after all (the wall clock stepped back): keep watching its deadline.

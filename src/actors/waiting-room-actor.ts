@@ -1,20 +1,23 @@
-import type { Result } from "../engine/decider.ts";
-import { waitingRoomOf, type WaitingRoomSettingsOverridden } from "../engine/engine-state.ts";
-import { rejection } from "../engine/rejection.ts";
+import { assert, type DecideContext, type Decision, type Result } from "../engine/decider.ts";
 import {
-  authorizeToken,
+  decideOverrideWaitingRoom,
+  decideWaitingRoomDefaults,
+  type WaitingRoomDefaults,
+} from "../engine/concert-setup.ts";
+import { waitingRoomOf, type EngineEvent } from "../engine/engine-state.ts";
+import { answerPoll } from "../engine/token-access.ts";
+import {
   decideWaitingRoom,
   liveTokenOfUser,
-  pollToken,
   viewToken,
-  type ActiveTokenGrant,
   type TokenView,
+  type WaitingRoomCommand,
   type WaitingRoomSettings,
   type WaitingRoomState,
-} from "../engine/waiting-room.ts";
+} from "../engine/waiting-room/index.ts";
 import type { CancelTimer } from "./clock.ts";
-import { Mailbox, type TurnOutcome } from "./mailbox.ts";
-import type { EngineRuntime } from "./runtime.ts";
+import { Mailbox } from "./mailbox.ts";
+import type { ActorRuntime } from "./runtime.ts";
 
 export interface IssuedToken {
   readonly token: TokenView;
@@ -22,12 +25,10 @@ export interface IssuedToken {
   readonly created: boolean;
 }
 
-const TOKEN_INVALID = rejection("TOKEN_INVALID", "the queue token is missing or unknown");
-const TOKEN_EXPIRED = rejection("TOKEN_EXPIRED", "the queue token has expired, was used or was given up");
-
 /**
- * The actor of one concert's waiting room: tokens are issued, polled, given up and used through its
- * mailbox, and its own timer sends it an `AdmitTick` every admission interval.
+ * The actor of one concert's waiting room: tokens are issued, polled and given up through its
+ * mailbox, and its own timer sends it an `AdmitTick` every admission interval. Payments spend tokens
+ * from the schedule's turn that pays (see `decidePayment`).
  */
 export class WaitingRoomActor {
   readonly mailbox: Mailbox;
@@ -35,7 +36,7 @@ export class WaitingRoomActor {
   private stopped = false;
 
   constructor(
-    private readonly runtime: EngineRuntime,
+    private readonly runtime: ActorRuntime,
     readonly concertId: string,
   ) {
     this.mailbox = new Mailbox(`waiting-room:${concertId}`, runtime);
@@ -58,94 +59,64 @@ export class WaitingRoomActor {
   }
 
   issue(userId: string): Promise<Result<IssuedToken>> {
-    return this.mailbox.post((ctx) => {
-      const decision = decideWaitingRoom(
-        this.state,
-        { type: "IssueToken", concertId: this.concertId, userId },
-        ctx,
-      );
-      if (!decision.ok) {
-        return decision;
-      }
-      this.runtime.apply(decision.events);
-      const issued = decision.events.find((event) => event.type === "TokenIssued");
-      const token =
-        issued?.type === "TokenIssued" ? issued.token : liveTokenOfUser(this.state, userId, ctx.nowMs);
-      const view = token === undefined ? undefined : viewToken(this.state, token, ctx.nowMs);
-      if (view === undefined) {
-        return { ok: false, rejection: TOKEN_INVALID };
-      }
-      return { ok: true, events: decision.events, value: { token: view, created: issued !== undefined } };
-    });
+    return this.mailbox.post((ctx) =>
+      this.runtime.applyDecision(
+        decideWaitingRoom(this.state, { type: "IssueToken", concertId: this.concertId, userId }, ctx),
+        (events) => {
+          const issued = events.find((event) => event.type === "TokenIssued");
+          const token =
+            issued?.type === "TokenIssued" ? issued.token : liveTokenOfUser(this.state, userId, ctx.nowMs);
+          const view = token === undefined ? undefined : viewToken(this.state, token, ctx.nowMs);
+          assert(view !== undefined, "an issued token, or the user's live one, can be viewed");
+          return { token: view, created: issued !== undefined };
+        },
+      ),
+    );
   }
 
   /** A poll: the token's status and place, and a note that its holder is still there. */
   poll(token: string): Promise<Result<TokenView>> {
-    return this.mailbox.post((ctx) => liveView(pollToken(this.state, token, ctx.nowMs)));
+    return this.mailbox.post((ctx) => {
+      const answer = answerPoll(this.state, token, ctx.nowMs);
+      return answer.ok ? { ok: true, events: [], value: answer.value } : answer;
+    });
   }
 
   leave(token: string): Promise<Result<undefined>> {
     return this.post({ type: "LeaveQueue", concertId: this.concertId, token });
   }
 
-  /** Ends the token of a completed payment; its place is refilled at the next tick. */
-  use(token: string): Promise<Result<undefined>> {
-    return this.post({ type: "UseToken", concertId: this.concertId, token });
+  /** An operator's change of settings, remembered as an override so that it outlasts restarts. */
+  override(settings: Partial<WaitingRoomSettings>): Promise<Result<WaitingRoomSettings>> {
+    return this.configure((ctx) =>
+      decideOverrideWaitingRoom(this.runtime.state, this.concertId, settings, ctx),
+    );
   }
 
-  /**
-   * Changes settings. An operator's change is also remembered as an override, so it outlasts restarts;
-   * defaults from the environment are applied without one.
-   */
-  configure(
-    settings: Partial<WaitingRoomSettings>,
-    byOperator: boolean,
+  /** The environment's defaults, for every setting no operator has overridden (at start-up). */
+  applyDefaults(defaults: WaitingRoomDefaults): Promise<Result<WaitingRoomSettings>> {
+    return this.configure((ctx) =>
+      decideWaitingRoomDefaults(this.runtime.state, this.concertId, defaults, ctx),
+    );
+  }
+
+  /** Applies a change of settings and re-arms the tick, whose interval may have changed. */
+  private configure(
+    decide: (ctx: DecideContext) => Decision<EngineEvent>,
   ): Promise<Result<WaitingRoomSettings>> {
     return this.mailbox.post((ctx) => {
-      const decision = decideWaitingRoom(
-        this.state,
-        { type: "ConfigureWaitingRoom", concertId: this.concertId, settings },
-        ctx,
-      );
-      if (!decision.ok) {
-        return decision;
+      const outcome = this.runtime.applyDecision(decide(ctx), () => this.state.settings);
+      if (outcome.ok) {
+        this.armTick();
       }
-      const override: WaitingRoomSettingsOverridden[] = byOperator
-        ? [{ type: "WaitingRoomSettingsOverridden", concertId: this.concertId, settings, atMs: ctx.nowMs }]
-        : [];
-      const events = [...decision.events, ...override];
-      this.runtime.apply(events);
-      this.armTick();
-      return { ok: true, events, value: this.state.settings };
+      return outcome;
     });
   }
 
-  /** Whether `token` may act on `concertId` now. A synchronous read, used before routing a booking. */
-  authorize(token: string, concertId: string): Result<ActiveTokenGrant> {
-    return authorizeToken(this.state, token, concertId, this.runtime.clock.nowMs());
-  }
-
-  /** The user a token names, whatever its status; undefined for a token this room does not know. */
-  userOf(token: string): string | undefined {
-    return viewToken(this.state, token, this.runtime.clock.nowMs())?.userId;
-  }
-
-  private post(command: Parameters<typeof decideWaitingRoom>[1]): Promise<Result<undefined>> {
-    return this.mailbox.post((ctx): TurnOutcome<undefined> => {
-      const view = "token" in command ? viewToken(this.state, command.token, ctx.nowMs) : undefined;
-      if ("token" in command) {
-        const live = liveView(view);
-        if (!live.ok) {
-          return live;
-        }
-      }
-      const decision = decideWaitingRoom(this.state, command, ctx);
-      if (!decision.ok) {
-        return decision;
-      }
-      this.runtime.apply(decision.events);
-      return { ok: true, events: decision.events, value: undefined };
-    });
+  private post(command: WaitingRoomCommand): Promise<Result<undefined>> {
+    return this.mailbox.post((ctx) =>
+      this.runtime.applyDecision(decideWaitingRoom(this.state, command, ctx), () => undefined),
+    );
   }
 
   private armTick(): void {
@@ -159,15 +130,4 @@ export class WaitingRoomActor {
       void this.post({ type: "AdmitTick", concertId: this.concertId }).then(() => this.armTick());
     });
   }
-}
-
-/** A token view as an answer: unknown tokens are invalid, ended ones expired. */
-function liveView(view: TokenView | undefined): TurnOutcome<TokenView> {
-  if (view === undefined) {
-    return { ok: false, rejection: TOKEN_INVALID };
-  }
-  if (view.status === "EXPIRED") {
-    return { ok: false, rejection: TOKEN_EXPIRED };
-  }
-  return { ok: true, events: [], value: view };
 }

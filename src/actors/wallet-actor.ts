@@ -3,7 +3,7 @@ import { chargeReceiptOf, type ChargeReceipt } from "../engine/receipts.ts";
 import { decideWallet, initialWalletState, type WalletState } from "../engine/wallet.ts";
 import { CHARGE_KIND, keyedTurn, type IdempotencyKey } from "./keyed-turn.ts";
 import { Mailbox } from "./mailbox.ts";
-import type { EngineRuntime } from "./runtime.ts";
+import type { ActorRuntime } from "./runtime.ts";
 
 /**
  * Wallets are spread over a fixed number of actors by user id. One actor per user would cost a
@@ -17,22 +17,21 @@ export class WalletActor {
   readonly mailbox: Mailbox;
 
   constructor(
-    private readonly runtime: EngineRuntime,
+    private readonly runtime: ActorRuntime,
     readonly shard: number,
   ) {
     this.mailbox = new Mailbox(`wallets:${shard}`, runtime);
   }
 
   charge(userId: string, amount: number, idempotencyKey?: IdempotencyKey): Promise<Result<ChargeReceipt>> {
+    const keyed = idempotencyKey === undefined ? undefined : { key: idempotencyKey, kind: CHARGE_KIND };
     return this.mailbox.post((ctx) =>
-      keyedTurn(this.runtime, userId, idempotencyKey, CHARGE_KIND, ctx.nowMs, () => {
-        const decision = decideWallet(this.wallet(userId), { type: "ChargeBalance", userId, amount }, ctx);
-        if (!decision.ok) {
-          return decision;
-        }
-        this.runtime.apply(decision.events);
-        return { ok: true, events: decision.events, value: chargeReceiptOf(decision.events) };
-      }),
+      keyedTurn(this.runtime, ctx, userId, keyed, () =>
+        this.runtime.applyDecision(
+          decideWallet(this.wallet(userId), { type: "ChargeBalance", userId, amount }, ctx),
+          chargeReceiptOf,
+        ),
+      ),
     );
   }
 

@@ -2,7 +2,7 @@ import { assert } from "./decider.ts";
 import { findReservation, type EngineState } from "./engine-state.ts";
 import { BALANCE_WON_MAX, SEATS_PER_HOLD_MAX, SEATS_PER_USER_PER_SCHEDULE_MAX } from "./limits.ts";
 import { SEAT_AVAILABLE, SEAT_BOOKED, SEAT_HELD, type ScheduleState } from "./schedule.ts";
-import { verifyWaitingRoomState } from "./waiting-room.ts";
+import { verifyWaitingRoomState } from "./waiting-room/index.ts";
 import type { WalletState } from "./wallet.ts";
 
 /**

@@ -1,5 +1,5 @@
 import { evolveCatalog, initialCatalogState, type CatalogEvent, type CatalogState } from "./catalog.ts";
-import { assert } from "./decider.ts";
+import { assert, InvariantViolation } from "./decider.ts";
 import {
   evolveIdempotency,
   initialIdempotencyState,
@@ -21,7 +21,7 @@ import {
   type WaitingRoomEvent,
   type WaitingRoomSettings,
   type WaitingRoomState,
-} from "./waiting-room.ts";
+} from "./waiting-room/index.ts";
 import { evolveWallet, initialWalletState, type WalletEvent, type WalletState } from "./wallet.ts";
 
 /**
@@ -90,9 +90,21 @@ export function streamOf(event: EngineEvent): string {
       return `wallet:${event.userId}`;
     case "IdempotencyKeyRecorded":
       return `idempotency:${event.userId}`;
-    default:
-      // Every waiting-room event, and the operator's overrides of its settings.
+    case "WaitingRoomConfigured":
+    case "WaitingRoomSettingsOverridden":
+    case "TokenIssued":
+    case "QueueOpened":
+    case "TokensAdmitted":
+    case "TokenLeft":
+    case "TokenUsed":
+    case "TokensExpired":
+    case "TokensAbandoned":
+    case "TokensReclaimed":
       return `waiting-room:${event.concertId}`;
+    default: {
+      const unknown: never = event;
+      throw new InvariantViolation(`an event of unknown type ${JSON.stringify(unknown)}`);
+    }
   }
 }
 
@@ -139,7 +151,7 @@ export function evolveEngine(state: EngineState, event: EngineEvent): EngineStat
         event.concertId,
         initialWaitingRoomState(event.concertId, {
           ...WAITING_ROOM_SETTINGS_DEFAULT,
-          onSaleAt: event.onSaleAtMs,
+          onSaleAtMs: event.onSaleAtMs,
         }),
       );
       break;
@@ -172,9 +184,21 @@ export function evolveEngine(state: EngineState, event: EngineEvent): EngineStat
         ...event.settings,
       });
       break;
-    default:
+    case "WaitingRoomConfigured":
+    case "TokenIssued":
+    case "QueueOpened":
+    case "TokensAdmitted":
+    case "TokenLeft":
+    case "TokenUsed":
+    case "TokensExpired":
+    case "TokensAbandoned":
+    case "TokensReclaimed":
       evolveWaitingRoom(waitingRoomOf(state, event.concertId), event);
       break;
+    default: {
+      const unknown: never = event;
+      throw new InvariantViolation(`an event of unknown type ${JSON.stringify(unknown)}`);
+    }
   }
   return state;
 }

@@ -102,3 +102,14 @@ function forgetExpiredKeys<R>(state: IdempotencyState<R>, nowMs: number): void {
     state.records.delete(id);
   }
 }
+
+/**
+ * The fingerprint of each kind of keyed request: its operation and parameters. This is the one
+ * definition, so a repeat always matches, and the journal stores these exact strings.
+ */
+export const REQUEST_FINGERPRINT = {
+  charge: (amount: number): string => JSON.stringify(["charge", amount]),
+  hold: (scheduleId: string, seatNumbers: readonly number[]): string =>
+    JSON.stringify(["hold", scheduleId, ...seatNumbers]),
+  payment: (reservationId: string): string => JSON.stringify(["pay", reservationId]),
+};

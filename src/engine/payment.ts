@@ -1,31 +1,49 @@
-import { accept, refuse, type DecideContext, type Decision } from "./decider.ts";
-import { rejection } from "./rejection.ts";
+import { accept, assert, refuse, type DecideContext, type Decision } from "./decider.ts";
+import { NOT_OWNER, rejection, RESERVATION_NOT_FOUND } from "./rejection.ts";
 import { isLiveHold, type ReservationConfirmed, type ScheduleState } from "./schedule.ts";
+import {
+  authorizeToken,
+  decideWaitingRoom,
+  type WaitingRoomEvent,
+  type WaitingRoomState,
+} from "./waiting-room/index.ts";
 import type { PaymentDebited, WalletState } from "./wallet.ts";
 
 export interface PayReservation {
   readonly type: "PayReservation";
   readonly userId: string;
   readonly reservationId: string;
+  /** The ACTIVE queue token the payment is made with; paying spends it. */
+  readonly token: string;
 }
 
+export type PaymentEvent = ReservationConfirmed | PaymentDebited | WaitingRoomEvent;
+
 /**
- * Paying touches two aggregates, the schedule and the payer's wallet, and must change both or
- * neither. It is decided over both states at once, and its two events are journaled as one entry,
- * which is one SQLite transaction: there is no crash point between taking money and booking seats.
+ * Paying touches three aggregates, the schedule, the payer's wallet and the token's waiting room,
+ * and must change all of them or none: it books the seats, takes the money and spends the token.
+ * It is decided over the three states at once, and its events are journaled as one entry, which is
+ * one SQLite transaction: there is no crash point between taking money, booking seats and ending the
+ * token, and no second payment can slip in with the same token.
  */
 export function decidePayment(
   schedule: ScheduleState,
   wallet: WalletState,
+  room: WaitingRoomState,
   command: PayReservation,
   ctx: DecideContext,
-): Decision<ReservationConfirmed | PaymentDebited> {
+): Decision<PaymentEvent> {
+  const grant = authorizeToken(room, command.token, schedule.concertId, ctx.nowMs);
+  if (!grant.ok) {
+    return grant;
+  }
+  assert(grant.value.userId === command.userId, "a payment is made by the user its token names");
   const reservation = schedule.reservations.get(command.reservationId);
   if (reservation === undefined) {
-    return refuse(rejection("RESERVATION_NOT_FOUND", "no such reservation"));
+    return refuse(RESERVATION_NOT_FOUND);
   }
   if (reservation.userId !== command.userId || wallet.userId !== command.userId) {
-    return refuse(rejection("NOT_OWNER", "this reservation belongs to another user"));
+    return refuse(NOT_OWNER);
   }
   if (reservation.status === "CONFIRMED") {
     return refuse(rejection("ALREADY_PAID", "this reservation is already paid"));
@@ -44,6 +62,14 @@ export function decidePayment(
         },
       ),
     );
+  }
+  const used = decideWaitingRoom(
+    room,
+    { type: "UseToken", concertId: room.concertId, token: command.token },
+    ctx,
+  );
+  if (!used.ok) {
+    return used;
   }
   const paymentId = ctx.newId();
   return accept([
@@ -64,5 +90,6 @@ export function decidePayment(
       balanceAfter: wallet.balance - reservation.amount,
       atMs: ctx.nowMs,
     },
+    ...used.events,
   ]);
 }

@@ -38,3 +38,23 @@ export function rejection(
 ): Rejection {
   return details === undefined ? { code, message } : { code, message, details };
 }
+
+/** The rejections whose wording never varies, defined once for every place that refuses with them. */
+export const TOKEN_INVALID = rejection("TOKEN_INVALID", "the queue token is missing or unknown");
+export const TOKEN_EXPIRED = rejection(
+  "TOKEN_EXPIRED",
+  "the queue token has expired, was used or was given up",
+);
+export const TOKEN_CONCERT_MISMATCH = rejection(
+  "TOKEN_CONCERT_MISMATCH",
+  "the queue token is for another concert",
+);
+export const CONCERT_NOT_FOUND = rejection("CONCERT_NOT_FOUND", "no such concert");
+export const SCHEDULE_NOT_FOUND = rejection("SCHEDULE_NOT_FOUND", "no such schedule");
+export const RESERVATION_NOT_FOUND = rejection("RESERVATION_NOT_FOUND", "no such reservation");
+export const NOT_OWNER = rejection("NOT_OWNER", "this reservation belongs to another user");
+
+/** A token still in line, with its place (null in the pre-queue) so the client can show it. */
+export function tokenNotActive(position: number | null): Rejection {
+  return rejection("TOKEN_NOT_ACTIVE", "the queue token is still waiting", { position });
+}

@@ -1,7 +1,7 @@
 import { accept, assert, refuse, type DecideContext, type Decision } from "./decider.ts";
 import type { ScheduleSpec } from "./catalog.ts";
 import { SEATS_PER_HOLD_MAX, SEATS_PER_USER_PER_SCHEDULE_MAX } from "./limits.ts";
-import { rejection } from "./rejection.ts";
+import { NOT_OWNER, rejection, RESERVATION_NOT_FOUND } from "./rejection.ts";
 
 /** Seat states as bytes, so a 100,000-seat map is 100 KB rather than 100,000 objects. */
 export const SEAT_AVAILABLE = 0;
@@ -213,10 +213,10 @@ function expireHold(state: ScheduleState, command: ExpireHold, ctx: DecideContex
 function cancelHold(state: ScheduleState, command: CancelHold, ctx: DecideContext): Decision<ScheduleEvent> {
   const reservation = state.reservations.get(command.reservationId);
   if (reservation === undefined) {
-    return refuse(rejection("RESERVATION_NOT_FOUND", "no such reservation"));
+    return refuse(RESERVATION_NOT_FOUND);
   }
   if (reservation.userId !== command.userId) {
-    return refuse(rejection("NOT_OWNER", "this reservation belongs to another user"));
+    return refuse(NOT_OWNER);
   }
   if (!isLiveHold(reservation, ctx.nowMs)) {
     return refuse(

@@ -114,12 +114,12 @@ export function registerBookingRoutes(app: OpenAPIHono, { engine, metrics }: App
   });
 
   app.openapi(getReservation, async (c) =>
-    respond(c, await engine.booking.reservation(c.req.valid("param").reservationId), 200, reservationView),
+    respond(c, await engine.reservation(c.req.valid("param").reservationId), 200, reservationView),
   );
 
   app.openapi(listReservations, async (c) => {
     const { userId } = c.req.valid("param");
-    return respond(c, await engine.booking.reservationsOf(userId), 200, (reservations) => ({
+    return respond(c, await engine.reservationsOf(userId), 200, (reservations) => ({
       userId,
       reservations: reservations.map(reservationView),
     }));

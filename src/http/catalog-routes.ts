@@ -20,7 +20,7 @@ import {
   WaitingRoomSettingsBody,
   WaitingRoomSettingsSchema,
 } from "./schemas.ts";
-import { createdConcertView, isoTimeOrNull, scheduleView } from "./views.ts";
+import { createdConcertView, scheduleView, waitingRoomSettingsView } from "./views.ts";
 
 function timeOrNull(iso: string | null | undefined): number | null {
   return iso === undefined || iso === null ? null : Date.parse(iso);
@@ -109,7 +109,7 @@ export function refuseNonAdmin(c: Context, adminToken: string | undefined): Resp
 
 export function registerCatalogRoutes(app: OpenAPIHono, { engine, adminToken }: AppDeps): void {
   app.openapi(listConcerts, async (c) =>
-    respond(c, await engine.booking.listConcerts(), 200, (concerts) => ({
+    respond(c, await engine.listConcerts(), 200, (concerts) => ({
       concerts: concerts.map(({ concertId, title }) => ({ concertId, title })),
     })),
   );
@@ -117,7 +117,7 @@ export function registerCatalogRoutes(app: OpenAPIHono, { engine, adminToken }: 
   app.openapi(listSchedules, async (c) => {
     const { concertId } = c.req.valid("param");
     const onlyAvailable = c.req.valid("query").available === "true";
-    return respond(c, await engine.booking.listSchedules(concertId), 200, (schedules) => ({
+    return respond(c, await engine.listSchedules(concertId), 200, (schedules) => ({
       concertId,
       schedules: schedules.filter((s) => !onlyAvailable || s.availableSeats > 0).map(scheduleView),
     }));
@@ -125,12 +125,7 @@ export function registerCatalogRoutes(app: OpenAPIHono, { engine, adminToken }: 
 
   app.openapi(seatMap, async (c) => {
     const { scheduleId } = c.req.valid("param");
-    return respond(
-      c,
-      await engine.booking.seatMap(scheduleId, c.req.valid("query").status),
-      200,
-      (map) => map,
-    );
+    return respond(c, await engine.seatMap(scheduleId, c.req.valid("query").status), 200, (map) => map);
   });
 
   // Admin checks come before body validation: an unauthorised caller learns nothing about the schema.
@@ -154,12 +149,11 @@ export function registerCatalogRoutes(app: OpenAPIHono, { engine, adminToken }: 
 
   app.openapi(configureWaitingRoom, async (c) => {
     const { concertId } = c.req.valid("param");
+    // The API names the on-sale time `onSaleAt` and carries it as an ISO time; the engine keeps epoch ms.
     const { onSaleAt, ...limits } = c.req.valid("json");
-    const settings = onSaleAt === undefined ? limits : { ...limits, onSaleAt: timeOrNull(onSaleAt) };
-    return respond(c, await engine.configureWaitingRoom(concertId, settings), 200, (applied) => ({
-      concertId,
-      ...applied,
-      onSaleAt: isoTimeOrNull(applied.onSaleAt),
-    }));
+    const settings = onSaleAt === undefined ? limits : { ...limits, onSaleAtMs: timeOrNull(onSaleAt) };
+    return respond(c, await engine.configureWaitingRoom(concertId, settings), 200, (applied) =>
+      waitingRoomSettingsView(concertId, applied),
+    );
   });
 }

@@ -17,9 +17,9 @@ function tokenView(view: TokenView) {
     status: view.status,
     position: view.position,
     estimatedWaitSeconds: view.estimatedWaitSeconds,
-    expiresAt: isoTimeOrNull(view.expiresAt),
+    expiresAt: isoTimeOrNull(view.expiresAtMs),
     pollAfterSeconds: view.pollAfterSeconds,
-    opensAt: isoTimeOrNull(view.opensAt),
+    opensAt: isoTimeOrNull(view.opensAtMs),
   };
 }
 

@@ -11,7 +11,11 @@ import {
   SEATS_PER_SCHEDULE_MAX,
   USER_ID_PATTERN,
 } from "../engine/limits.ts";
-import * as queue from "../engine/waiting-room.ts";
+import {
+  WAITING_ROOM_INTEGER_SETTING_NAMES,
+  WAITING_ROOM_SETTING_FIELDS,
+  type WaitingRoomIntegerSettingName,
+} from "../engine/waiting-room/index.ts";
 
 /**
  * The request and response shapes of the API. The same schemas validate requests and generate
@@ -150,28 +154,18 @@ export const CreatedConcert = z
   })
   .openapi("CreatedConcert");
 
+/** An integer waiting-room setting in a PATCH body, within the bounds of its entry in the settings table. */
+function waitingRoomIntegerSetting(name: WaitingRoomIntegerSettingName) {
+  const { min, max } = WAITING_ROOM_SETTING_FIELDS[name];
+  return z.number().int().min(min).max(max).optional();
+}
+const waitingRoomIntegerSettings = Object.fromEntries(
+  WAITING_ROOM_INTEGER_SETTING_NAMES.map((name) => [name, waitingRoomIntegerSetting(name)]),
+) as Record<WaitingRoomIntegerSettingName, ReturnType<typeof waitingRoomIntegerSetting>>;
+
 export const WaitingRoomSettingsBody = z
   .object({
-    maxActive: z.number().int().min(queue.QUEUE_MAX_ACTIVE_MIN).max(queue.QUEUE_MAX_ACTIVE_MAX).optional(),
-    admitBatch: z.number().int().min(queue.QUEUE_ADMIT_BATCH_MIN).max(queue.QUEUE_ADMIT_BATCH_MAX).optional(),
-    admitIntervalMs: z
-      .number()
-      .int()
-      .min(queue.QUEUE_ADMIT_INTERVAL_MS_MIN)
-      .max(queue.QUEUE_ADMIT_INTERVAL_MS_MAX)
-      .optional(),
-    activeTtlMs: z
-      .number()
-      .int()
-      .min(queue.QUEUE_ACTIVE_TTL_MS_MIN)
-      .max(queue.QUEUE_ACTIVE_TTL_MS_MAX)
-      .optional(),
-    waitIdleTtlMs: z
-      .number()
-      .int()
-      .min(queue.QUEUE_WAIT_IDLE_TTL_MS_MIN)
-      .max(queue.QUEUE_WAIT_IDLE_TTL_MS_MAX)
-      .optional(),
+    ...waitingRoomIntegerSettings,
     onSaleAt: IsoTimeInput.nullable().optional(),
   })
   .strict()

@@ -2,7 +2,8 @@ import type { Concert } from "../engine/catalog.ts";
 import type { ChargeReceipt, PaymentReceipt } from "../engine/receipts.ts";
 import type { Reservation } from "../engine/schedule.ts";
 import type { LedgerTransaction } from "../engine/wallet.ts";
-import type { ScheduleSummary } from "../actors/booking-engine.ts";
+import type { WaitingRoomSettings } from "../engine/waiting-room/index.ts";
+import type { ScheduleSummary } from "../actors/engine.ts";
 
 /** Domain values into the JSON the contract promises: camelCase, integer won, ISO 8601 UTC times. */
 
@@ -75,4 +76,10 @@ export function createdConcertView(concert: Concert) {
       price: schedule.price,
     })),
   };
+}
+
+/** A room's settings as the admin API shows them: the on-sale time as `onSaleAt`, an ISO time. */
+export function waitingRoomSettingsView(concertId: string, settings: WaitingRoomSettings) {
+  const { onSaleAtMs, ...limits } = settings;
+  return { concertId, ...limits, onSaleAt: isoTimeOrNull(onSaleAtMs) };
 }

@@ -60,7 +60,7 @@ const listTransactions = createRoute({
 export function registerWalletRoutes(app: OpenAPIHono, { engine }: AppDeps): void {
   app.openapi(getBalance, async (c) => {
     const { userId } = c.req.valid("param");
-    return respond(c, await engine.booking.balance(userId), 200, (balance) => ({ userId, balance }));
+    return respond(c, await engine.balance(userId), 200, (balance) => ({ userId, balance }));
   });
 
   app.openapi(charge, async (c) => {
@@ -73,7 +73,7 @@ export function registerWalletRoutes(app: OpenAPIHono, { engine }: AppDeps): voi
   app.openapi(listTransactions, async (c) => {
     const { userId } = c.req.valid("param");
     const limit = c.req.valid("query").limit ?? TRANSACTIONS_LIMIT_DEFAULT;
-    return respond(c, await engine.booking.transactions(userId, limit), 200, (transactions) => ({
+    return respond(c, await engine.transactions(userId, limit), 200, (transactions) => ({
       userId,
       transactions: transactions.map(transactionView),
     }));

@@ -1,96 +1,80 @@
-import { FLOAT32_OPTIONS, Packr } from "msgpackr";
+import { FLOAT32_OPTIONS, Packr, type Options } from "msgpackr";
 import { JOURNAL_EVENT_DEPTH_MAX, JOURNAL_EVENT_TYPE_LENGTH_MAX } from "./limits.ts";
 
 /**
- * The msgpackr configuration for snapshots. Every option is set, because the defaults differ between
- * `pack`, `Packr` and the streams, and a changed default would silently change what we read back.
- * What round-trips exactly: plain objects (as plain objects), arrays, `Map`, `Set`, strings, every
- * number except -0 (stored as 0), booleans, `null`, `undefined` (also inside objects and arrays),
- * `Uint8Array` and the other typed arrays (as their own class), `Buffer`, `Date`, and bigint within
- * 64 bits. What does not: an own property named `__proto__` (msgpackr renames it, to guard against
- * prototype pollution; key users by `Map`), class instances (stored as plain objects), shared
- * references (stored twice) and cycles (which overflow the stack).
+ * What both stored formats (snapshots and events) share. Every option is set, because the defaults
+ * differ between `pack`, `Packr` and the streams, and a changed default would silently change what we
+ * read back. The two formats differ only in how they write objects: see `statePackr` and `eventPackr`.
+ */
+function storedFormat(what: "stored" | "journaled"): Options {
+  return {
+    // `Set` and typed arrays come back as themselves instead of arrays or plain buffers.
+    moreTypes: true,
+    // Our data has no shared references or cycles, and reference tracking costs about a quarter.
+    structuredClone: false,
+    // Numbers beyond 32 bits are written as float64 and read back as the same number; a 64-bit
+    // integer can only come from a bigint, and reading it back as a bigint keeps it exact.
+    int64AsType: "bigint",
+    largeBigIntToFloat: false,
+    largeBigIntToString: false,
+    useBigIntExtension: false,
+    // Floats stay 64-bit: a price or a time must come back bit for bit.
+    useFloat32: FLOAT32_OPTIONS.NEVER,
+    // Every payload decodes on its own, so any row can be read without the ones before it.
+    sequential: false,
+    maxSharedStructures: 0,
+    // Bundling only speeds up decoding where the native addon is missing, and costs space.
+    bundleStrings: false,
+    // Decoded binaries must not keep the whole payload buffer alive.
+    copyBuffers: true,
+    encodeUndefinedAsNil: false,
+    useTimestamp32: false,
+    coercibleKeyAsNumber: false,
+    mapAsEmptyObject: false,
+    setAsEmptyObject: false,
+    allowArraysInMapKeys: false,
+    // What is stored is the object's own fields, never a shape meant for an API response.
+    useToJSON: false,
+    writeFunction: () => {
+      throw new TypeError(`a function is not data and cannot be ${what}`);
+    },
+    onInvalidDate: () => {
+      throw new TypeError(`an invalid Date cannot be ${what}`);
+    },
+  };
+}
+
+/**
+ * Snapshots. What round-trips exactly: plain objects (as plain objects), arrays, `Map`, `Set`,
+ * strings, every number except -0 (stored as 0), booleans, `null`, `undefined` (also inside objects
+ * and arrays), `Uint8Array` and the other typed arrays (as their own class), `Buffer`, `Date`, and
+ * bigint within 64 bits. What does not: an own property named `__proto__` (msgpackr renames it, to
+ * guard against prototype pollution; key users by `Map`), class instances (stored as plain objects),
+ * shared references (stored twice) and cycles (which overflow the stack).
  */
 const statePackr = new Packr({
+  ...storedFormat("stored"),
   // Plain objects are written as records: a state holds many objects of one shape (seats, holds),
   // and a record writes each shape's keys once, which makes it compact and fast to decode.
   useRecords: true,
   // With records on, msgpack maps are free to mean `Map`, so a `Map` comes back as a `Map`.
   mapsAsObjects: false,
-  // `Set` and typed arrays come back as themselves instead of arrays or plain buffers.
-  moreTypes: true,
-  // Our data has no shared references or cycles, and reference tracking costs about a quarter.
-  structuredClone: false,
-  // Numbers beyond 32 bits are written as float64 and read back as the same number; a 64-bit integer
-  // can only come from a bigint, and reading it back as a bigint keeps it exact.
-  int64AsType: "bigint",
-  largeBigIntToFloat: false,
-  largeBigIntToString: false,
-  useBigIntExtension: false,
-  // Floats stay 64-bit: a price or a time must come back bit for bit.
-  useFloat32: FLOAT32_OPTIONS.NEVER,
-  // Every payload decodes on its own, so any row can be read without the ones before it.
-  sequential: false,
-  maxSharedStructures: 0,
-  // Bundling only speeds up decoding where the native addon is missing, and costs space.
-  bundleStrings: false,
-  // Decoded binaries must not keep the whole snapshot buffer alive.
-  copyBuffers: true,
-  encodeUndefinedAsNil: false,
-  useTimestamp32: false,
   // Only used without records; set so that the choice is visible.
   variableMapSize: false,
-  coercibleKeyAsNumber: false,
-  mapAsEmptyObject: false,
-  setAsEmptyObject: false,
-  allowArraysInMapKeys: false,
-  // Stored state is the object's own fields, never a shape meant for an API response.
-  useToJSON: false,
-  writeFunction: () => {
-    throw new TypeError("a function is not data and cannot be stored");
-  },
-  onInvalidDate: () => {
-    throw new TypeError("an invalid Date cannot be stored");
-  },
 });
 
 /**
- * The msgpackr configuration for events. An event is small and alone in its row, so a record would
- * carry its own definition every time and decode at half the speed of a plain map; events are
- * therefore written as msgpack maps and read back as plain objects. That makes a `Map` inside an
- * event indistinguishable from an object, so `eventDefect` refuses anything but plain data first.
+ * Events. An event is small and alone in its row, so a record would carry its own definition every
+ * time and decode at half the speed of a plain map; events are therefore written as msgpack maps and
+ * read back as plain objects. That makes a `Map` inside an event indistinguishable from an object, so
+ * `eventDefect` refuses anything but plain data first.
  */
 const eventPackr = new Packr({
+  ...storedFormat("journaled"),
   useRecords: false,
   mapsAsObjects: true,
-  // Typed arrays come back as their own class.
-  moreTypes: true,
-  structuredClone: false,
-  int64AsType: "bigint",
-  largeBigIntToFloat: false,
-  largeBigIntToString: false,
-  useBigIntExtension: false,
-  useFloat32: FLOAT32_OPTIONS.NEVER,
-  sequential: false,
-  maxSharedStructures: 0,
-  bundleStrings: false,
-  // Decoded binaries must not keep the whole row buffer alive.
-  copyBuffers: true,
-  encodeUndefinedAsNil: false,
-  useTimestamp32: false,
   // Without it every object is written with a 16-bit key count, which breaks past 65,535 keys.
   variableMapSize: true,
-  coercibleKeyAsNumber: false,
-  mapAsEmptyObject: false,
-  setAsEmptyObject: false,
-  allowArraysInMapKeys: false,
-  useToJSON: false,
-  writeFunction: () => {
-    throw new TypeError("a function is not data and cannot be journaled");
-  },
-  onInvalidDate: () => {
-    throw new TypeError("an invalid Date cannot be journaled");
-  },
 });
 
 /**

@@ -1,10 +1,12 @@
 import { accessSync, constants } from "node:fs";
 import Database from "better-sqlite3";
 import { JournalCorruptError, JournalSchemaError } from "./errors.ts";
+import { migrateJournal, readSchemaVersion } from "./migrations.ts";
 import {
   JOURNAL_BUSY_TIMEOUT_MS,
   JOURNAL_PAGE_CACHE_KIB,
   JOURNAL_SCHEMA_VERSION,
+  JOURNAL_SCHEMA_VERSION_MIGRATED_MIN,
   JOURNAL_WAL_AUTOCHECKPOINT_PAGES,
   JOURNAL_WAL_SIZE_BYTES_MAX,
   SNAPSHOTS_KEPT,
@@ -73,8 +75,10 @@ export type DatabaseAccess = "create" | "read-write" | "read-only";
 
 /**
  * Opens a journal file with every setting the journal relies on, and checks (or, for a writer on a
- * new file, creates) its schema. Throws JournalCorruptError when the file is not a readable SQLite
- * database and JournalSchemaError when it is not a journal of the version this build reads.
+ * new file, creates) its schema. A writable connection migrates a file of an older version this build
+ * still opens to the current version (migrations.ts); a read-only one leaves it as it is, and the
+ * reader upcasts its events as it reads them. Throws JournalCorruptError when the file is not a
+ * readable SQLite database and JournalSchemaError when it is not a journal of a version this build reads.
  */
 export function openJournalDatabase(path: string, access: DatabaseAccess): Connection {
   let db: Connection;
@@ -96,7 +100,10 @@ export function openJournalDatabase(path: string, access: DatabaseAccess): Conne
     if (access === "create") {
       createSchemaIfEmpty(db);
     }
-    checkSchema(db, path);
+    const version = checkSchema(db, path);
+    if (version !== JOURNAL_SCHEMA_VERSION && access !== "read-only") {
+      migrateJournal(db, path);
+    }
     return db;
   } catch (error) {
     db.close();
@@ -204,7 +211,8 @@ function createSchemaIfEmpty(db: Connection): void {
   }).immediate();
 }
 
-function checkSchema(db: Connection, path: string): void {
+/** Checks that the file is a journal of a version this build opens, and returns that version. */
+function checkSchema(db: Connection, path: string): number {
   const hasMeta = db
     .prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'meta'")
     .pluck()
@@ -216,11 +224,16 @@ function checkSchema(db: Connection, path: string): void {
   if (encoding !== "UTF-8") {
     throw new JournalSchemaError(path, `journal ${path} is encoded in ${String(encoding)}, not UTF-8`);
   }
-  const version = db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get();
+  const version = readSchemaVersion(db);
   if (version === undefined) {
     throw new JournalSchemaError(path, `${path} is not a journal: its meta table has no schema_version`);
   }
-  if (version !== JOURNAL_SCHEMA_VERSION) {
+  const opened =
+    typeof version === "number" &&
+    Number.isSafeInteger(version) &&
+    version >= JOURNAL_SCHEMA_VERSION_MIGRATED_MIN &&
+    version <= JOURNAL_SCHEMA_VERSION;
+  if (!opened) {
     const newer = typeof version === "number" && version > JOURNAL_SCHEMA_VERSION;
     const found =
       typeof version === "number" || typeof version === "string" ? JSON.stringify(version) : typeof version;
@@ -230,6 +243,7 @@ function checkSchema(db: Connection, path: string): void {
         (newer ? " (it was written by a newer build)" : ""),
     );
   }
+  return version;
 }
 
 /** The seq of the newest journal row, or 0 for an empty journal. */

@@ -4,8 +4,7 @@
  */
 import { checkEngineInvariants } from "../engine/engine-invariants.ts";
 import type { EngineEvent, EngineState } from "../engine/engine-state.ts";
-import { evolveEngine, initialEngineState, streamOf } from "../engine/engine-state.ts";
-import { resumeWaitingRoom } from "../engine/waiting-room.ts";
+import { streamOf } from "../engine/engine-state.ts";
 import type { ReplayModel } from "./journal-tool.ts";
 import { runJournalTool } from "./journal-tool.ts";
 import { recoverEngineState } from "./recovery.ts";
@@ -14,24 +13,16 @@ import { recoverEngineState } from "./recovery.ts";
 const DEFAULT_DB = process.env["DATABASE_PATH"] ?? "./data/journal.db";
 
 /**
- * The instant both recovered states are resumed at before they are compared. Polls are not journaled,
- * so when each fan last polled differs between a snapshot and a full replay; a start-up resets it
- * (`Engine.resume`), and so does `verify`, to the same time on both sides.
+ * The instant every recovery of this run resumes at: polls are not journaled, so recovery restarts
+ * each fan's idle period at the instant it goes live, and two recoveries compared must agree on it.
  */
-const COMPARED_AT_MS = Date.now();
+const RESUMED_AT_MS = Date.now();
 
 const engineModel: ReplayModel<EngineEvent, EngineState> = {
-  initialState: initialEngineState,
-  evolve: evolveEngine,
+  // The engine's own start-up recovery, so that `verify` checks the code that will run.
+  recover: (path, options) => recoverEngineState(path, { ...options, resumeAtMs: RESUMED_AT_MS }),
   checkInvariants: checkEngineInvariants,
   streamOf,
-  // The engine's own start-up recovery, so that `verify` checks the code that will run.
-  recover: (path, options) => recoverEngineState(path, options),
-  normalize: (state) => {
-    for (const room of state.waitingRooms.values()) {
-      resumeWaitingRoom(room, COMPARED_AT_MS);
-    }
-  },
 };
 
 process.exitCode = await runJournalTool(process.argv.slice(2), engineModel, DEFAULT_DB, (line) => {

@@ -3,7 +3,8 @@ import { decodeEvent, decodeState } from "./codec.ts";
 import type { Connection } from "./database.ts";
 import { asCorruptIfDamaged, openJournalDatabase, readLastSeq } from "./database.ts";
 import { JournalCorruptError } from "./errors.ts";
-import { JOURNAL_READ_PAGE_EVENTS, JOURNAL_READ_RUN_BYTES_MAX } from "./limits.ts";
+import { JOURNAL_READ_PAGE_EVENTS, JOURNAL_READ_RUN_BYTES_MAX, JOURNAL_SCHEMA_VERSION } from "./limits.ts";
+import { readSchemaVersion, upcastEvent } from "./migrations.ts";
 
 /** One journal row as read back, with its payload decoded and checked. */
 export interface StoredEvent<E> {
@@ -32,12 +33,22 @@ export interface EventFilter {
 /** Reads a journal for recovery and for the journal tool. */
 export interface JournalReader<E> {
   readonly path: string;
-  /** The newest snapshot, decoded, or undefined when there is none. Throws JournalCorruptError. */
+  /**
+   * The schema version of the file as it was opened. A read-only reader of an older version this build
+   * still opens reads its events upcast to `JOURNAL_SCHEMA_VERSION` and ignores its snapshots, whose state
+   * has the old shape; a writer migrates such a file when it opens it.
+   */
+  readonly schemaVersion: number;
+  /**
+   * The newest snapshot, decoded, or undefined when there is none (or the file is of an older schema
+   * version). Throws JournalCorruptError.
+   */
   newestSnapshot(): { readonly seq: number; readonly state: unknown } | undefined;
-  /** The stored snapshots, newest first. */
+  /** The stored snapshots, newest first; none in a file of an older schema version. */
   snapshots(): SnapshotInfo[];
   /**
-   * The events after `afterSeq`, in seq order, each decoded and checked against its stored type.
+   * The events after `afterSeq`, in seq order, each decoded, checked against its stored type and upcast
+   * to the current schema version.
    * Without a stream or type filter it also checks that no seq is missing. Throws JournalCorruptError
    * naming the file and seq on the first event that cannot be read; it never skips one.
    */
@@ -58,7 +69,7 @@ export interface TypeStats {
   readonly payloadBytes: number;
 }
 
-type Row = [seq: number, stream: string, type: string, recordedAt: number, payloadBytes: number];
+type Row = [seq: number, stream: string, type: string, recordedAtMs: number, payloadBytes: number];
 
 /** The two statements that read one page of events for one filter combination. */
 interface PageStatements {
@@ -76,21 +87,37 @@ export function openJournalReader<E>(
   options?: { readonly readonly?: boolean },
 ): JournalReader<E> {
   const readonly = options?.readonly ?? true;
-  return new SqliteJournalReader<E>(path, openJournalDatabase(path, readonly ? "read-only" : "read-write"));
+  const db = openJournalDatabase(path, readonly ? "read-only" : "read-write");
+  try {
+    // openJournalDatabase checked it: a whole number this build opens (a writable one is migrated by now).
+    const version = readSchemaVersion(db) as number;
+    return new SqliteJournalReader<E>(path, db, version);
+  } catch (error) {
+    db.close();
+    throw asCorruptIfDamaged(path, error);
+  }
 }
 
 class SqliteJournalReader<E> implements JournalReader<E> {
   readonly path: string;
+  readonly schemaVersion: number;
   readonly #db: Connection;
+  /** True when the file is of an older schema version: events are upcast and snapshots ignored. */
+  readonly #older: boolean;
   /** The statements of each filter combination, prepared on first use. */
   readonly #eventStatements = new Map<string, PageStatements>();
 
-  constructor(path: string, db: Connection) {
+  constructor(path: string, db: Connection, schemaVersion: number) {
     this.path = path;
     this.#db = db;
+    this.schemaVersion = schemaVersion;
+    this.#older = schemaVersion !== JOURNAL_SCHEMA_VERSION;
   }
 
   newestSnapshot(): { seq: number; state: unknown } | undefined {
+    if (this.#older) {
+      return undefined;
+    }
     const row = this.#read(() =>
       this.#db.prepare("SELECT seq, payload FROM snapshots ORDER BY seq DESC LIMIT 1").raw().get(),
     ) as [number, Uint8Array] | undefined;
@@ -111,6 +138,9 @@ class SqliteJournalReader<E> implements JournalReader<E> {
   }
 
   snapshots(): SnapshotInfo[] {
+    if (this.#older) {
+      return [];
+    }
     const rows = this.#read(() =>
       this.#db
         .prepare("SELECT seq, created_at, length(payload) FROM snapshots ORDER BY seq DESC")
@@ -237,6 +267,9 @@ class SqliteJournalReader<E> implements JournalReader<E> {
           let event: unknown;
           try {
             event = decodeEvent(payload, type);
+            if (this.#older) {
+              event = upcastEvent(event, type, this.schemaVersion);
+            }
           } catch (error) {
             throw new JournalCorruptError(
               this.path,

@@ -1,9 +1,9 @@
 import fs from "node:fs";
-import { performance } from "node:perf_hooks";
 import { isDeepStrictEqual, parseArgs } from "node:util";
 import type { JournalEvent } from "./journal.ts";
 import { openJournal, openJournalReader } from "./journal.ts";
 import type { EventFilter, JournalReader } from "./journal-reader.ts";
+import { JOURNAL_SCHEMA_VERSION } from "./limits.ts";
 
 /** A state recovered by a model's own recovery, and where it started from. */
 export interface ModelRecovery<S> {
@@ -16,26 +16,18 @@ export interface ModelRecovery<S> {
 
 /** What the tool needs to know about the state a journal folds into; the engine provides it. */
 export interface ReplayModel<E extends JournalEvent, S> {
-  readonly initialState: () => S;
-  /** Applies one event; throws when the event breaks an invariant. */
-  readonly evolve: (state: S, event: E) => S;
-  /** Throws when the folded state breaks an invariant. */
-  readonly checkInvariants: (state: S) => void;
-  readonly streamOf: (event: E) => string;
   /**
-   * The application's own recovery, used instead of the tool's fold when given, so that the tool
-   * checks the very code a start-up runs: from the newest snapshot (or, with `useSnapshot: false`,
-   * from an empty state) through `toSeq`.
+   * The application's own recovery, so that the tool checks the very code a start-up runs: from the
+   * newest snapshot (or, with `useSnapshot: false`, from an empty state) through `toSeq`. Two
+   * recoveries of one journal must come out equal, snapshot or not.
    */
-  readonly recover?: (
+  readonly recover: (
     path: string,
     options: { readonly useSnapshot: boolean; readonly toSeq: number },
   ) => ModelRecovery<S>;
-  /**
-   * Called on both states, after their invariants are checked and before they are compared, to reset
-   * what the journal does not hold and a start-up resets anyway (e.g. when each fan last polled).
-   */
-  readonly normalize?: (state: S) => void;
+  /** Throws when the folded state breaks an invariant. */
+  readonly checkInvariants: (state: S) => void;
+  readonly streamOf: (event: E) => string;
 }
 
 /** Where the tool writes: one call per line, without the newline. */
@@ -112,60 +104,27 @@ function seqOption(name: string, text: string | undefined): number | undefined {
   return value;
 }
 
-/** Folds the journal from the newest snapshot (or from empty) up to `toSeq`, the model's way if it has one. */
-function recover<E extends JournalEvent, S>(
-  reader: JournalReader<E>,
-  model: ReplayModel<E, S>,
-  toSeq: number,
-): { state: S; fromSeq: number; events: number } {
-  if (model.recover !== undefined) {
-    const recovered = model.recover(reader.path, { useSnapshot: true, toSeq });
-    return { state: recovered.state, fromSeq: recovered.snapshotSeq, events: recovered.eventsReplayed };
+/** Tells the operator that an older file is read through upcasts, and how to migrate it. */
+function printOlderSchema(reader: JournalReader<unknown>, db: string, print: Print): void {
+  if (reader.schemaVersion !== JOURNAL_SCHEMA_VERSION) {
+    print(
+      `${db} has schema version ${reader.schemaVersion}: its events are read as version ${JOURNAL_SCHEMA_VERSION} and its snapshots are ignored; start the server on it once to migrate it`,
+    );
   }
-  const newest = reader.newestSnapshot();
-  if (newest !== undefined && newest.seq > toSeq) {
-    throw new Error(`the newest snapshot covers seq ${newest.seq}, past seq ${toSeq}`);
-  }
-  let state = newest === undefined ? model.initialState() : (newest.state as S);
-  const fromSeq = newest?.seq ?? 0;
-  let events = 0;
-  for (const stored of reader.events(fromSeq, { toSeq })) {
-    state = model.evolve(state, stored.event);
-    events += 1;
-  }
-  return { state, fromSeq, events };
-}
-
-/** Folds the whole journal, ignoring snapshots, up to `toSeq`, the model's way if it has one. */
-function replayFromEmpty<E extends JournalEvent, S>(
-  reader: JournalReader<E>,
-  model: ReplayModel<E, S>,
-  toSeq: number,
-): { state: S; events: number; elapsedMs: number } {
-  if (model.recover !== undefined) {
-    const replayed = model.recover(reader.path, { useSnapshot: false, toSeq });
-    return { state: replayed.state, events: replayed.eventsReplayed, elapsedMs: replayed.durationMs };
-  }
-  let state = model.initialState();
-  let events = 0;
-  const startMs = performance.now();
-  for (const stored of reader.events(0, { toSeq })) {
-    state = model.evolve(state, stored.event);
-    events += 1;
-  }
-  return { state, events, elapsedMs: performance.now() - startMs };
 }
 
 function verify<E extends JournalEvent, S>(db: string, model: ReplayModel<E, S>, print: Print): number {
   const reader = openJournalReader<E>(db);
   try {
+    printOlderSchema(reader, db, print);
     const problems = reader.integrityProblems();
     if (problems.length > 0) {
       print(`FAILED: SQLite finds ${db} damaged:\n  ${problems.join("\n  ")}`);
       return 1;
     }
     const lastSeq = reader.lastSeq();
-    const { state: full, events: count, elapsedMs } = replayFromEmpty(reader, model, lastSeq);
+    const replayed = model.recover(db, { useSnapshot: false, toSeq: lastSeq });
+    const { state: full, eventsReplayed: count, durationMs: elapsedMs } = replayed;
     model.checkInvariants(full);
     const rate = elapsedMs > 0 ? Math.round((count / elapsedMs) * 1000) : count;
     print(
@@ -173,19 +132,17 @@ function verify<E extends JournalEvent, S>(db: string, model: ReplayModel<E, S>,
     );
     print("every invariant holds");
 
-    const recovered = recover(reader, model, lastSeq);
+    const recovered = model.recover(db, { useSnapshot: true, toSeq: lastSeq });
     model.checkInvariants(recovered.state);
-    model.normalize?.(full);
-    model.normalize?.(recovered.state);
-    if (recovered.fromSeq === 0) {
+    if (recovered.snapshotSeq === 0) {
       print("no snapshot to compare with");
     } else if (isDeepStrictEqual(recovered.state, full)) {
       print(
-        `the snapshot at seq ${recovered.fromSeq} plus ${recovered.events} events equals the full replay`,
+        `the snapshot at seq ${recovered.snapshotSeq} plus ${recovered.eventsReplayed} events equals the full replay`,
       );
     } else {
       print(
-        `FAILED: the snapshot at seq ${recovered.fromSeq} plus ${recovered.events} events differs from the full replay`,
+        `FAILED: the snapshot at seq ${recovered.snapshotSeq} plus ${recovered.eventsReplayed} events differs from the full replay`,
       );
       return 1;
     }
@@ -245,6 +202,7 @@ function jsonReplacer(_key: string, value: unknown): unknown {
 function stats(db: string, print: Print): number {
   const reader = openJournalReader<JournalEvent>(db);
   try {
+    printOlderSchema(reader, db, print);
     const types = reader.typeStats();
     const events = types.reduce((sum, type) => sum + type.events, 0);
     const bytes = types.reduce((sum, type) => sum + type.payloadBytes, 0);
@@ -288,16 +246,14 @@ async function snapshot<E extends JournalEvent, S>(
     writer: "inline",
     streamOf: (event) => model.streamOf(event),
   });
-  const reader = openJournalReader<E>(db);
   try {
     const coveredSeq = journal.lastAppendedSeq;
-    const { state } = recover(reader, model, coveredSeq);
+    const { state } = model.recover(db, { useSnapshot: true, toSeq: coveredSeq });
     model.checkInvariants(state);
     const seq = await journal.writeSnapshot(state);
     print(`took a snapshot at seq ${seq}`);
     return 0;
   } finally {
-    reader.close();
     await journal.close();
   }
 }

@@ -3,8 +3,16 @@
  * asserted at the bottom, where they are defined.
  */
 
-/** The layout of the tables and of the payloads. Bump it, with a migration, whenever either changes. */
-export const JOURNAL_SCHEMA_VERSION = 1;
+/**
+ * The layout of the tables and of the payloads. Bump it, with a migration in migrations.ts, whenever
+ * either changes. Version 2 renamed the epoch-ms fields of the waiting-room events to end in `Ms`.
+ */
+export const JOURNAL_SCHEMA_VERSION = 2;
+/**
+ * The oldest version this build opens: a writer migrates such a file to `JOURNAL_SCHEMA_VERSION` when
+ * it opens it, and a read-only reader upcasts its events as it reads them (see migrations.ts).
+ */
+export const JOURNAL_SCHEMA_VERSION_MIGRATED_MIN = 1;
 
 /**
  * Events in one commit (one SQLite transaction). It bounds how long one commit holds the writer and
@@ -64,6 +72,9 @@ if (JOURNAL_EVENT_BYTES_MAX > JOURNAL_ENTRY_BYTES_MAX) {
 // SQLite's default SQLITE_MAX_LENGTH is 1,000,000,000 bytes per blob.
 if (SNAPSHOT_BYTES_MAX > 1_000_000_000 || JOURNAL_EVENT_BYTES_MAX > 1_000_000_000) {
   throw new Error("a blob must fit within SQLite's default maximum length");
+}
+if (JOURNAL_SCHEMA_VERSION_MIGRATED_MIN < 1 || JOURNAL_SCHEMA_VERSION_MIGRATED_MIN > JOURNAL_SCHEMA_VERSION) {
+  throw new Error("the oldest migrated schema version must be a version up to the current one");
 }
 if (SNAPSHOTS_KEPT < 1) {
   throw new Error("recovery needs at least one snapshot kept");

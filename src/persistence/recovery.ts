@@ -6,6 +6,7 @@ import {
   type EngineEvent,
   type EngineState,
 } from "../engine/engine-state.ts";
+import { resumeWaitingRoom } from "../engine/waiting-room/index.ts";
 import { openJournalReader } from "./journal-reader.ts";
 
 export interface RecoveredState {
@@ -27,6 +28,12 @@ function assertEngineState(state: unknown): asserts state is EngineState {
 }
 
 export interface RecoveryOptions {
+  /**
+   * When the recovered state goes live. Polls are not journaled, so every waiting fan gets a fresh
+   * idle grace period from this instant (`resumeWaitingRoom`); two recoveries of one journal resumed
+   * at the same instant are equal whether or not they started from a snapshot.
+   */
+  readonly resumeAtMs: number;
   /** False folds the whole journal from an empty state (what `journal verify` compares). Default true. */
   readonly useSnapshot?: boolean;
   /**
@@ -41,7 +48,7 @@ export interface RecoveryOptions {
  * A missing file is an empty journal. An entry that does not decode stops recovery with an error
  * naming the file and the seq: skipping it would silently lose a write.
  */
-export function recoverEngineState(path: string, options: RecoveryOptions = {}): RecoveredState {
+export function recoverEngineState(path: string, options: RecoveryOptions): RecoveredState {
   const startedMs = performance.now();
   if (!existsSync(path)) {
     return { state: initialEngineState(), snapshotSeq: 0, eventsReplayed: 0, lastSeq: 0, durationMs: 0 };
@@ -66,6 +73,9 @@ export function recoverEngineState(path: string, options: RecoveryOptions = {}):
     for (const stored of reader.events(snapshotSeq, toSeq === undefined ? {} : { toSeq })) {
       evolveEngine(state, stored.event);
       eventsReplayed += 1;
+    }
+    for (const room of state.waitingRooms.values()) {
+      resumeWaitingRoom(room, options.resumeAtMs);
     }
     const lastSeq = reader.lastSeq();
     return {

@@ -1,8 +1,12 @@
 import type { Clock } from "../../src/actors/clock.ts";
-import { startEngine, type Engine, type EngineOptions } from "../../src/actors/engine.ts";
-import type { EngineRuntime } from "../../src/actors/runtime.ts";
+import type { Engine } from "../../src/actors/engine.ts";
+import { startEngine, type EngineOptions } from "../../src/actors/start-engine.ts";
+import type { ActorRuntime } from "../../src/actors/runtime.ts";
 import type { Result } from "../../src/engine/decider.ts";
 import type { EngineEvent, EngineState } from "../../src/engine/engine-state.ts";
+import type { PaymentReceipt } from "../../src/engine/receipts.ts";
+import type { Reservation } from "../../src/engine/schedule.ts";
+import { liveTokenOfUser } from "../../src/engine/waiting-room/index.ts";
 import { openJournalReader, type StoredEvent } from "../../src/persistence/journal.ts";
 import { testEngineOptions } from "../support/test-engine.ts";
 
@@ -67,7 +71,7 @@ export async function createConcert(
  * The engine's live state. Tests read it through the private runtime (TypeScript allows element
  * access to private members), so nothing in src exists only for them.
  */
-export function runtimeOf(engine: Engine): EngineRuntime {
+export function runtimeOf(engine: Engine): ActorRuntime {
   return engine["runtime"];
 }
 
@@ -98,5 +102,54 @@ export function readJournal(databasePath: string): StoredEvent<EngineEvent>[] {
 
 /** The seat statuses of a schedule, as the seat map reports them. */
 export async function seatStatuses(engine: Engine, scheduleId: string): Promise<string[]> {
-  return unwrap(await engine.booking.seatMap(scheduleId)).seats.map((seat) => seat.status);
+  return unwrap(await engine.seatMap(scheduleId)).seats.map((seat) => seat.status);
+}
+
+/**
+ * Requests as fans of one concert make them: each with the user's live queue token, issued on first
+ * use (and again after a payment spent it). A user who already has a live token posts synchronously,
+ * so concurrent requests reach their actors in the order the test made them.
+ */
+export class Fans {
+  constructor(
+    private readonly engine: Engine,
+    readonly concertId: string,
+  ) {}
+
+  /** Issues a token to each user now, so that their later requests keep their order. */
+  async admit(userIds: readonly string[]): Promise<void> {
+    for (const userId of userIds) {
+      await this.issue(userId);
+    }
+  }
+
+  hold(
+    userId: string,
+    scheduleId: string,
+    seatNumbers: readonly number[],
+    idempotencyKey?: string,
+  ): Promise<Result<Reservation>> {
+    return this.withToken(userId, (token) =>
+      this.engine.holdSeats(token, scheduleId, seatNumbers, idempotencyKey),
+    );
+  }
+
+  pay(userId: string, reservationId: string, idempotencyKey?: string): Promise<Result<PaymentReceipt>> {
+    return this.withToken(userId, (token) => this.engine.pay(token, reservationId, idempotencyKey));
+  }
+
+  cancel(userId: string, reservationId: string): Promise<Result<Reservation>> {
+    return this.withToken(userId, (token) => this.engine.cancelReservation(token, reservationId));
+  }
+
+  private withToken<R>(userId: string, request: (token: string) => Promise<R>): Promise<R> {
+    const room = liveState(this.engine).waitingRooms.get(this.concertId);
+    const live =
+      room === undefined ? undefined : liveTokenOfUser(room, userId, runtimeOf(this.engine).clock.nowMs());
+    return live === undefined ? this.issue(userId).then(request) : request(live);
+  }
+
+  private async issue(userId: string): Promise<string> {
+    return unwrap(await this.engine.issueToken(userId, this.concertId)).token.token;
+  }
 }

@@ -3,7 +3,7 @@ import { nanoid } from "nanoid";
 import { afterEach, describe, expect, it } from "vitest";
 import { SimulatedClock } from "../../src/actors/clock.ts";
 import { Mailbox, type Turn, type TurnOutcome } from "../../src/actors/mailbox.ts";
-import { EngineRuntime } from "../../src/actors/runtime.ts";
+import { ActorRuntime } from "../../src/actors/runtime.ts";
 import type { Result } from "../../src/engine/decider.ts";
 import { initialEngineState, streamOf, walletOf, type EngineEvent } from "../../src/engine/engine-state.ts";
 import { decideWallet } from "../../src/engine/wallet.ts";
@@ -21,7 +21,7 @@ import { codeOf, T0_MS, unwrap } from "./harness.ts";
 const USER_ID = "user-1";
 
 interface Rig {
-  readonly runtime: EngineRuntime;
+  readonly runtime: ActorRuntime;
   readonly mailbox: Mailbox;
   readonly journal: Journal<EngineEvent>;
   readonly file: string;
@@ -45,7 +45,7 @@ async function rig(
   const file = path.join(dir, "journal.db");
   const journal = await openJournal<EngineEvent>({ path: file, streamOf, writer, faultInjection });
   opened.push(journal);
-  const runtime = new EngineRuntime({
+  const runtime = new ActorRuntime({
     state: initialEngineState(),
     journal,
     clock: new SimulatedClock(T0_MS),
@@ -60,7 +60,7 @@ async function rig(
  * A turn that charges USER_ID. Its value is the seq its entry will get: the mailbox journals a
  * turn's events right after the turn returns, with nothing in between.
  */
-function chargeTurn(runtime: EngineRuntime, amount: number, log?: string[], label?: string): Turn<number> {
+function chargeTurn(runtime: ActorRuntime, amount: number, log?: string[], label?: string): Turn<number> {
   return (ctx) => {
     log?.push(`start ${label}`);
     const decision = decideWallet(
@@ -77,7 +77,7 @@ function chargeTurn(runtime: EngineRuntime, amount: number, log?: string[], labe
   };
 }
 
-function balanceTurn(runtime: EngineRuntime): () => TurnOutcome<number> {
+function balanceTurn(runtime: ActorRuntime): () => TurnOutcome<number> {
   return () => ({ ok: true, events: [], value: runtime.state.wallets.get(USER_ID)?.balance ?? 0 });
 }
 

@@ -9,6 +9,7 @@ import type { StoredEvent } from "../../src/persistence/journal.ts";
 import {
   codeOf,
   createConcert,
+  Fans,
   HOLD_TTL_MS,
   liveState,
   readJournal,
@@ -35,19 +36,35 @@ function eventsOfType<T extends EngineEvent["type"]>(
 async function stage(
   seatCounts: readonly number[],
   options: { clock?: SimulatedClock; mailboxDepthMax?: number; name?: string } = {},
-): Promise<{ engine: Engine; clock: SimulatedClock; file: string; scheduleId: string; concertId: string }> {
+): Promise<{
+  engine: Engine;
+  fans: Fans;
+  clock: SimulatedClock;
+  file: string;
+  scheduleId: string;
+  concertId: string;
+}> {
   const clock = options.clock ?? new SimulatedClock(T0_MS);
   const file = path.join(dir(), options.name ?? "journal.db");
   const engine = await startTestEngine(file, clock, { mailboxDepthMax: options.mailboxDepthMax ?? 10_000 });
   const concert = await createConcert(engine, seatCounts);
-  return { engine, clock, file, scheduleId: concert.scheduleIds[0] ?? "", concertId: concert.concertId };
+  const fans = new Fans(engine, concert.concertId);
+  return {
+    engine,
+    fans,
+    clock,
+    file,
+    scheduleId: concert.scheduleIds[0] ?? "",
+    concertId: concert.concertId,
+  };
 }
 
 describe("holding seats through the schedule actor", () => {
   it("lets exactly one of 1,000 concurrent holds of the same seat succeed", async () => {
-    const { engine, file, scheduleId } = await stage([50]);
+    const { engine, fans, file, scheduleId } = await stage([50]);
+    await fans.admit(Array.from({ length: 1_000 }, (_, i) => `user-${i}`));
     const results = await Promise.all(
-      Array.from({ length: 1_000 }, (_, i) => engine.booking.hold(`user-${i}`, scheduleId, [7])),
+      Array.from({ length: 1_000 }, (_, i) => fans.hold(`user-${i}`, scheduleId, [7])),
     );
     await engine.stop();
 
@@ -66,10 +83,11 @@ describe("holding seats through the schedule actor", () => {
     await fc.assert(
       fc.asyncProperty(fc.array(seatSet, { minLength: 1, maxLength: 40 }), async (requests) => {
         run += 1;
-        const { engine, scheduleId } = await stage([SEAT_COUNT], { name: `race-${run}.db` });
+        const { engine, fans, scheduleId } = await stage([SEAT_COUNT], { name: `race-${run}.db` });
         try {
+          await fans.admit(requests.map((_, i) => `user-${i}`));
           const results = await Promise.all(
-            requests.map((seats, i) => engine.booking.hold(`user-${i}`, scheduleId, seats)),
+            requests.map((seats, i) => fans.hold(`user-${i}`, scheduleId, seats)),
           );
           // The actor handles messages one at a time in arrival order, so the outcome is exactly that
           // of granting the requests one after another: a request wins iff none of its seats went before.
@@ -96,14 +114,14 @@ describe("holding seats through the schedule actor", () => {
 
 describe("paying through the schedule actor", () => {
   it("journals the confirmation and the debit as one entry, even among concurrent commands", async () => {
-    const { engine, file, scheduleId } = await stage([10]);
-    unwrap(await engine.booking.charge("payer", 100_000));
-    const reservation = unwrap(await engine.booking.hold("payer", scheduleId, [1, 2]));
+    const { engine, fans, file, scheduleId } = await stage([10]);
+    unwrap(await engine.charge("payer", 100_000));
+    const reservation = unwrap(await fans.hold("payer", scheduleId, [1, 2]));
 
     const [paid] = await Promise.all([
-      engine.booking.pay("payer", reservation.reservationId),
-      ...Array.from({ length: 20 }, (_, i) => engine.booking.charge(`other-${i}`, 1_000)),
-      ...Array.from({ length: 5 }, (_, i) => engine.booking.hold(`other-${i}`, scheduleId, [3 + i])),
+      fans.pay("payer", reservation.reservationId),
+      ...Array.from({ length: 20 }, (_, i) => engine.charge(`other-${i}`, 1_000)),
+      ...Array.from({ length: 5 }, (_, i) => fans.hold(`other-${i}`, scheduleId, [3 + i])),
     ]);
     const receipt = unwrap(paid);
     expect(receipt.amount).toBe(2 * SEAT_PRICE_WON);
@@ -134,49 +152,74 @@ describe("paying through the schedule actor", () => {
   });
 
   it("leaves both the hold and the balance untouched when the balance is insufficient", async () => {
-    const { engine, file, scheduleId } = await stage([10]);
-    unwrap(await engine.booking.charge("payer", SEAT_PRICE_WON - 1));
-    const reservation = unwrap(await engine.booking.hold("payer", scheduleId, [4]));
+    const { engine, fans, file, scheduleId } = await stage([10]);
+    unwrap(await engine.charge("payer", SEAT_PRICE_WON - 1));
+    const reservation = unwrap(await fans.hold("payer", scheduleId, [4]));
     const seqBefore = engine.journalSeq();
 
-    const refused = await engine.booking.pay("payer", reservation.reservationId);
+    const refused = await fans.pay("payer", reservation.reservationId);
     expect(codeOf(refused)).toBe("INSUFFICIENT_BALANCE");
-    expect(unwrap(await engine.booking.balance("payer"))).toBe(SEAT_PRICE_WON - 1);
-    expect(unwrap(await engine.booking.reservation(reservation.reservationId)).status).toBe("HELD");
+    expect(unwrap(await engine.balance("payer"))).toBe(SEAT_PRICE_WON - 1);
+    expect(unwrap(await engine.reservation(reservation.reservationId)).status).toBe("HELD");
     expect((await seatStatuses(engine, scheduleId))[3]).toBe("HELD");
     expect(engine.journalSeq()).toBe(seqBefore);
 
     // The hold is still good: with one more won the same payment goes through.
-    unwrap(await engine.booking.charge("payer", 1));
-    expect(unwrap(await engine.booking.pay("payer", reservation.reservationId)).balance).toBe(0);
+    unwrap(await engine.charge("payer", 1));
+    expect(unwrap(await fans.pay("payer", reservation.reservationId)).balance).toBe(0);
     await engine.stop();
     expect(eventsOfType(readJournal(file), "PaymentDebited")).toHaveLength(1);
   });
 
   it("refuses to pay an expired hold, and takes no money", async () => {
-    const { engine, clock, scheduleId } = await stage([10]);
-    unwrap(await engine.booking.charge("payer", 100_000));
-    const reservation = unwrap(await engine.booking.hold("payer", scheduleId, [1]));
+    const { engine, fans, clock, scheduleId } = await stage([10]);
+    unwrap(await engine.charge("payer", 100_000));
+    const reservation = unwrap(await fans.hold("payer", scheduleId, [1]));
     clock.advanceBy(HOLD_TTL_MS);
 
-    expect(codeOf(await engine.booking.pay("payer", reservation.reservationId))).toBe("HOLD_EXPIRED");
-    expect(unwrap(await engine.booking.balance("payer"))).toBe(100_000);
+    expect(codeOf(await fans.pay("payer", reservation.reservationId))).toBe("HOLD_EXPIRED");
+    expect(unwrap(await engine.balance("payer"))).toBe(100_000);
     await engine.stop();
   });
 
   it("refuses a second payment of the same reservation with ALREADY_PAID", async () => {
-    const { engine, scheduleId } = await stage([10]);
-    unwrap(await engine.booking.charge("payer", 100_000));
-    const reservation = unwrap(await engine.booking.hold("payer", scheduleId, [1]));
-    const [first, second] = await Promise.all([
-      engine.booking.pay("payer", reservation.reservationId),
-      engine.booking.pay("payer", reservation.reservationId),
-    ]);
+    const { engine, fans, scheduleId } = await stage([10]);
+    unwrap(await engine.charge("payer", 100_000));
+    const reservation = unwrap(await fans.hold("payer", scheduleId, [1]));
+    const first = await fans.pay("payer", reservation.reservationId);
+    // The first payment spent its token; the second comes with the user's next one.
+    const second = await fans.pay("payer", reservation.reservationId);
 
     expect(codeOf(first)).toBe("OK");
     expect(codeOf(second)).toBe("ALREADY_PAID");
-    expect(unwrap(await engine.booking.balance("payer"))).toBe(100_000 - SEAT_PRICE_WON);
+    expect(unwrap(await engine.balance("payer"))).toBe(100_000 - SEAT_PRICE_WON);
     await engine.stop();
+  });
+
+  it("spends the token in the payment's own turn: two payments racing with one token buy once", async () => {
+    const { engine, file, concertId } = await stage([10, 10]);
+    const [first, second] = liveState(engine).catalog.concerts.get(concertId)?.schedules ?? [];
+    unwrap(await engine.charge("payer", 100_000));
+    const token = unwrap(await engine.issueToken("payer", concertId)).token.token;
+    const a = unwrap(await engine.holdSeats(token, first?.scheduleId ?? "", [1]));
+    const b = unwrap(await engine.holdSeats(token, second?.scheduleId ?? "", [1]));
+
+    const results = await Promise.all([
+      engine.pay(token, a.reservationId),
+      engine.pay(token, b.reservationId),
+    ]);
+    await engine.stop();
+
+    expect(results.map(codeOf).sort()).toEqual(["OK", "TOKEN_EXPIRED"]);
+    const journal = readJournal(file);
+    expect(eventsOfType(journal, "PaymentDebited")).toHaveLength(1);
+    const used = eventsOfType(journal, "TokenUsed");
+    const confirmed = eventsOfType(journal, "ReservationConfirmed");
+    expect(used).toHaveLength(1);
+    // The token is spent in the same journal entry as the payment it paid for: consecutive seqs,
+    // stamped with the same turn's time.
+    expect(used[0]?.seq).toBe((confirmed[0]?.seq ?? 0) + 2);
+    expect(used[0]?.recordedAtMs).toBe(confirmed[0]?.recordedAtMs);
   });
 });
 
@@ -191,7 +234,7 @@ describe("idempotency keys", () => {
 
     expect(unwrap(concurrent)).toEqual(unwrap(first));
     expect(unwrap(later)).toEqual(unwrap(first));
-    expect(unwrap(await engine.booking.balance("fan"))).toBe(5_000);
+    expect(unwrap(await engine.balance("fan"))).toBe(5_000);
     await engine.stop();
     expect(eventsOfType(readJournal(file), "BalanceCharged")).toHaveLength(1);
     expect(eventsOfType(readJournal(file), "IdempotencyKeyRecorded")).toHaveLength(1);
@@ -204,7 +247,7 @@ describe("idempotency keys", () => {
     expect(codeOf(await engine.charge("fan", 6_000, "key-1"))).toBe("IDEMPOTENCY_KEY_REUSED");
     // Keys are scoped to the user: another user may use the same key.
     expect(codeOf(await engine.charge("someone-else", 6_000, "key-1"))).toBe("OK");
-    expect(unwrap(await engine.booking.balance("fan"))).toBe(5_000);
+    expect(unwrap(await engine.balance("fan"))).toBe(5_000);
     await engine.stop();
   });
 
@@ -242,7 +285,7 @@ describe("idempotency keys", () => {
     expect(unwrap(await restarted.holdSeats(token, scheduleId, [5], "hold-1"))).toEqual(held);
     expect(unwrap(await restarted.pay(token, held.reservationId, "pay-1"))).toEqual(paid);
     expect(codeOf(await restarted.charge("fan", 1, "charge-1"))).toBe("IDEMPOTENCY_KEY_REUSED");
-    expect(unwrap(await restarted.booking.balance("fan"))).toBe(100_000 - SEAT_PRICE_WON);
+    expect(unwrap(await restarted.balance("fan"))).toBe(100_000 - SEAT_PRICE_WON);
     await restarted.stop();
     expect(readJournal(file)).toHaveLength(eventsBefore);
   });
@@ -250,8 +293,8 @@ describe("idempotency keys", () => {
 
 describe("hold expiry with a simulated clock", () => {
   it("expires a hold at its deadline with no request arriving", async () => {
-    const { engine, clock, file, scheduleId } = await stage([10]);
-    const reservation = unwrap(await engine.booking.hold("fan", scheduleId, [3, 4]));
+    const { engine, fans, clock, file, scheduleId } = await stage([10]);
+    const reservation = unwrap(await fans.hold("fan", scheduleId, [3, 4]));
     expect(reservation.expiresAtMs).toBe(T0_MS + HOLD_TTL_MS);
 
     clock.advanceBy(HOLD_TTL_MS - 1);
@@ -276,10 +319,10 @@ describe("hold expiry with a simulated clock", () => {
   });
 
   it("expires holds in deadline order, each at its own time", async () => {
-    const { engine, clock, file, scheduleId } = await stage([10]);
-    const first = unwrap(await engine.booking.hold("a", scheduleId, [1]));
+    const { engine, fans, clock, file, scheduleId } = await stage([10]);
+    const first = unwrap(await fans.hold("a", scheduleId, [1]));
     clock.advanceBy(10_000);
-    const second = unwrap(await engine.booking.hold("b", scheduleId, [2]));
+    const second = unwrap(await fans.hold("b", scheduleId, [2]));
 
     clock.advanceBy(HOLD_TTL_MS - 10_000);
     expect((await seatStatuses(engine, scheduleId)).slice(0, 2)).toEqual(["AVAILABLE", "HELD"]);
@@ -295,37 +338,37 @@ describe("hold expiry with a simulated clock", () => {
   });
 
   it("does nothing when the deadline of a cancelled or paid hold passes", async () => {
-    const { engine, clock, file, scheduleId } = await stage([10]);
-    unwrap(await engine.booking.charge("fan", 100_000));
-    const cancelled = unwrap(await engine.booking.hold("fan", scheduleId, [1]));
-    const paid = unwrap(await engine.booking.hold("fan", scheduleId, [2]));
-    unwrap(await engine.booking.cancel("fan", cancelled.reservationId));
-    unwrap(await engine.booking.pay("fan", paid.reservationId));
+    const { engine, fans, clock, file, scheduleId } = await stage([10]);
+    unwrap(await engine.charge("fan", 100_000));
+    const cancelled = unwrap(await fans.hold("fan", scheduleId, [1]));
+    const paid = unwrap(await fans.hold("fan", scheduleId, [2]));
+    unwrap(await fans.cancel("fan", cancelled.reservationId));
+    unwrap(await fans.pay("fan", paid.reservationId));
 
     clock.advanceBy(2 * HOLD_TTL_MS);
     expect((await seatStatuses(engine, scheduleId)).slice(0, 2)).toEqual(["AVAILABLE", "BOOKED"]);
-    expect(unwrap(await engine.booking.reservation(cancelled.reservationId)).status).toBe("CANCELLED");
-    expect(unwrap(await engine.booking.reservation(paid.reservationId)).status).toBe("CONFIRMED");
+    expect(unwrap(await engine.reservation(cancelled.reservationId)).status).toBe("CANCELLED");
+    expect(unwrap(await engine.reservation(paid.reservationId)).status).toBe("CONFIRMED");
     await engine.stop();
     expect(eventsOfType(readJournal(file), "HoldExpired")).toEqual([]);
   });
 
   it("expires every due hold even when the deadline falls while the mailbox is full", async () => {
-    const { engine, clock, scheduleId } = await stage([10], { mailboxDepthMax: 2 });
+    const { engine, fans, clock, scheduleId } = await stage([10], { mailboxDepthMax: 2 });
     for (const [i, user] of ["a", "b", "c"].entries()) {
-      unwrap(await engine.booking.hold(user, scheduleId, [i + 1]));
+      unwrap(await fans.hold(user, scheduleId, [i + 1]));
     }
     // Two reads fill the mailbox; then three holds fall due at once.
-    const reads = [engine.booking.seatMap(scheduleId), engine.booking.seatMap(scheduleId)];
+    const reads = [engine.seatMap(scheduleId), engine.seatMap(scheduleId)];
     clock.advanceBy(HOLD_TTL_MS);
-    expect(codeOf(await engine.booking.seatMap(scheduleId))).toBe("OVERLOADED");
+    expect(codeOf(await engine.seatMap(scheduleId))).toBe("OVERLOADED");
     await Promise.all(reads);
 
     // Once the expiries are durable the mailbox takes requests again.
-    let seatMap = await engine.booking.seatMap(scheduleId);
+    let seatMap = await engine.seatMap(scheduleId);
     for (let attempt = 0; attempt < 100 && codeOf(seatMap) === "OVERLOADED"; attempt++) {
       await new Promise((resolve) => setImmediate(resolve));
-      seatMap = await engine.booking.seatMap(scheduleId);
+      seatMap = await engine.seatMap(scheduleId);
     }
     expect(
       unwrap(seatMap)
@@ -336,10 +379,10 @@ describe("hold expiry with a simulated clock", () => {
   });
 
   it("expires during recovery the holds that fell due while the process was down", async () => {
-    const { engine, clock, file, scheduleId } = await stage([10]);
-    const overdue = unwrap(await engine.booking.hold("a", scheduleId, [1, 2]));
+    const { engine, fans, clock, file, scheduleId } = await stage([10]);
+    const overdue = unwrap(await fans.hold("a", scheduleId, [1, 2]));
     clock.advanceBy(30_000);
-    const notYetDue = unwrap(await engine.booking.hold("b", scheduleId, [3]));
+    const notYetDue = unwrap(await fans.hold("b", scheduleId, [3]));
     await engine.stop();
 
     const restartMs = T0_MS + HOLD_TTL_MS + 1;

@@ -1,12 +1,13 @@
 import { isDeepStrictEqual } from "node:util";
 import fc from "fast-check";
 import { expect } from "vitest";
-import { decideCatalog } from "../../src/engine/catalog.ts";
+import { decideCreateConcert } from "../../src/engine/concert-setup.ts";
 import { assert, type DecideContext, type Decision } from "../../src/engine/decider.ts";
 import {
   evolveEngine,
   initialEngineState,
   scheduleOf,
+  waitingRoomOf,
   type EngineEvent,
   type EngineState,
 } from "../../src/engine/engine-state.ts";
@@ -26,6 +27,12 @@ import {
   type ScheduleEvent,
   type ScheduleState,
 } from "../../src/engine/schedule.ts";
+import {
+  decideWaitingRoom,
+  liveTokenOfUser,
+  QUEUE_TOKEN_SECRET_LENGTH_MIN,
+  WAITING_ROOM_INTEGER_SETTINGS_DEFAULT,
+} from "../../src/engine/waiting-room/index.ts";
 import { decideWallet, initialWalletState } from "../../src/engine/wallet.ts";
 import { T0_MS } from "./spec.ts";
 
@@ -208,6 +215,7 @@ export class BookingSystem {
   readonly journal: EngineEvent[] = [];
   nowMs = T0_MS;
   readonly scheduleIds: string[];
+  readonly concertId: string;
   private idCount = 0;
   private readonly newId = (): string => {
     this.idCount += 1;
@@ -218,21 +226,23 @@ export class BookingSystem {
 
   constructor(options: BookingSystemOptions) {
     const created = this.decided(() =>
-      decideCatalog(
-        this.state.catalog,
+      decideCreateConcert(
+        this.state,
         {
           type: "CreateConcert",
           title: "Model Concert",
           onSaleAtMs: null,
           schedules: SCHEDULES.map((s) => ({ startsAtMs: T0_MS + 86_400_000, ...s })),
         },
+        WAITING_ROOM_INTEGER_SETTINGS_DEFAULT,
         this.ctx(),
       ),
     );
     assert(created.ok, "the model concert is valid");
     this.apply(created.events);
     const concert = created.events[0];
-    assert(concert !== undefined, "a concert was created");
+    assert(concert?.type === "ConcertCreated", "a concert was created");
+    this.concertId = concert.concertId;
     this.scheduleIds = concert.schedules.map((s) => s.scheduleId);
     for (const amount of RICH_USER_CHARGES) {
       const outcome = this.run({ kind: "charge", user: RICH_USER, amount, key: null });
@@ -307,12 +317,14 @@ export class BookingSystem {
         const userId = this.userOf(action.user, reservationId);
         // Read the wallet as the actor does: no wallet is created for a user who never charged.
         const wallet = this.state.wallets.get(userId) ?? initialWalletState(userId);
+        const token = this.activeToken(userId);
         return this.applied(
           this.decided(() =>
             decidePayment(
               this.scheduleOfReservation(reservationId),
               wallet,
-              { type: "PayReservation", userId, reservationId },
+              waitingRoomOf(this.state, this.concertId),
+              { type: "PayReservation", userId, reservationId, token },
               this.ctx(),
             ),
           ),
@@ -395,6 +407,31 @@ export class BookingSystem {
     }
     this.apply(events);
     return { ok: true, events };
+  }
+
+  /**
+   * The user's live queue token, or a new one, decided and journaled first: a fan takes a token
+   * before paying, and the payment spends it. The room is open and roomy, so a token is ACTIVE at once.
+   */
+  private activeToken(userId: string): string {
+    const room = waitingRoomOf(this.state, this.concertId);
+    const live = liveTokenOfUser(room, userId, this.nowMs);
+    if (live !== undefined) {
+      return live;
+    }
+    // Token secrets are longer than this harness's ids: pad them to the shortest secret accepted.
+    const ctx = {
+      nowMs: this.nowMs,
+      newId: () => this.newId().padEnd(QUEUE_TOKEN_SECRET_LENGTH_MIN, "-"),
+    };
+    const issued = this.decided(() =>
+      decideWaitingRoom(room, { type: "IssueToken", concertId: this.concertId, userId }, ctx),
+    );
+    assert(issued.ok, "a fan can always take a token in the model's room");
+    this.apply(issued.events);
+    const token = liveTokenOfUser(room, userId, this.nowMs);
+    assert(token !== undefined, "the token just issued is live");
+    return token;
   }
 
   private applied<E extends EngineEvent>(decision: Decision<E>): StepOutcome {

@@ -331,8 +331,10 @@ function pay(model: Model, real: BookingSystem, action: Extract<Action, { kind: 
     return expectOutcome(outcome, refused("INSUFFICIENT_BALANCE", { balance, amount: r.amount }));
   }
   expectOutcome(outcome, OK);
-  const [confirmed, debited, ...rest] = eventsOf(outcome);
+  const [confirmed, debited, used, ...rest] = eventsOf(outcome);
   expect(rest).toEqual([]);
+  // The payment spends the token it was made with, in the same decision.
+  expect(used).toMatchObject({ type: "TokenUsed", concertId: real.concertId, atMs: model.nowMs });
   expect(confirmed).toMatchObject({
     type: "ReservationConfirmed",
     scheduleId: real.scheduleIds[r.schedule],

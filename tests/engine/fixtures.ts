@@ -12,6 +12,12 @@ import {
   type ScheduleState,
   type SeatsHeld,
 } from "../../src/engine/schedule.ts";
+import {
+  QUEUE_ACTIVE_TTL_MS_DEFAULT,
+  QUEUE_TOKEN_SECRET_LENGTH_MIN,
+  type TokenIssued,
+  type TokenUsed,
+} from "../../src/engine/waiting-room/index.ts";
 import type { BalanceCharged, PaymentDebited } from "../../src/engine/wallet.ts";
 import { T0_MS, type Decider } from "./spec.ts";
 
@@ -108,4 +114,37 @@ export function paymentDebited(
     balanceAfter,
     atMs,
   };
+}
+
+/** The fans the engine specs know, each with the seq of the queue token they are given. */
+const TOKEN_SEQS: Readonly<Record<string, number>> = { alice: 0, bob: 1, carol: 2 };
+
+/** The queue token of one of the specs' fans, in the format the waiting room issues. */
+export function tokenOf(userId: string): string {
+  const seq = TOKEN_SEQS[userId];
+  if (seq === undefined) {
+    throw new Error(`no queue token for ${userId} in the fixtures`);
+  }
+  return [
+    CONCERT_ID,
+    seq.toString(36),
+    `secret-of-${userId}`.padEnd(QUEUE_TOKEN_SECRET_LENGTH_MIN, "x"),
+  ].join(".");
+}
+
+/** The fan is given a queue token that is ACTIVE at once (the room is open and empty). */
+export function tokenIssued(userId: string, atMs = T0_MS): TokenIssued {
+  return {
+    type: "TokenIssued",
+    concertId: CONCERT_ID,
+    token: tokenOf(userId),
+    seq: TOKEN_SEQS[userId] ?? -1,
+    userId,
+    expiresAtMs: atMs + QUEUE_ACTIVE_TTL_MS_DEFAULT,
+    atMs,
+  };
+}
+
+export function tokenUsed(userId: string, atMs = T0_MS + 1_000): TokenUsed {
+  return { type: "TokenUsed", concertId: CONCERT_ID, seq: TOKEN_SEQS[userId] ?? -1, atMs };
 }

@@ -4,6 +4,7 @@ import {
   evolveEngine,
   initialEngineState,
   scheduleOf,
+  waitingRoomOf,
   type EngineEvent,
   type EngineState,
 } from "../../src/engine/engine-state.ts";
@@ -13,6 +14,7 @@ import { SEAT_BOOKED, SEAT_HELD } from "../../src/engine/schedule.ts";
 import { initialWalletState } from "../../src/engine/wallet.ts";
 import {
   balanceCharged,
+  CONCERT_ID,
   concertCreated,
   HOLD_TTL_MS,
   holdCancelled,
@@ -22,6 +24,9 @@ import {
   reservationConfirmed,
   SCHEDULE_ID,
   seatsHeld,
+  tokenIssued,
+  tokenOf,
+  tokenUsed,
 } from "./fixtures.ts";
 import { contextAt, deciderSpec, fold, T0_MS, type Decider } from "./spec.ts";
 
@@ -35,6 +40,7 @@ const paymentDecider: Decider<EngineState, PayReservation, EngineEvent> = {
     decidePayment(
       scheduleOf(state, SCHEDULE_ID),
       state.wallets.get(command.userId) ?? initialWalletState(command.userId),
+      waitingRoomOf(state, CONCERT_ID),
       command,
       ctx,
     ),
@@ -46,7 +52,10 @@ const spec = deciderSpec(paymentDecider);
 const TWO_SEATS = 2 * PRICE;
 const DEADLINE_MS = T0_MS + HOLD_TTL_MS;
 
-/** The two events of alice paying r-1, decided with a fresh id sequence (payment id-1, transaction id-2). */
+/**
+ * The three events of alice paying r-1, decided with a fresh id sequence (payment id-1, transaction
+ * id-2): the seats are booked, the money taken and her token spent.
+ */
 function alicePaid(amount: number, balanceAfter: number, atMs = T0_MS): EngineEvent[] {
   return [
     reservationConfirmed("r-1", "id-1", atMs),
@@ -55,17 +64,20 @@ function alicePaid(amount: number, balanceAfter: number, atMs = T0_MS): EngineEv
       transactionId: "id-2",
       paymentId: "id-1",
     },
+    tokenUsed("alice", atMs),
   ];
 }
 
 function pay(userId: string, reservationId = "r-1"): PayReservation {
-  return { type: "PayReservation", userId, reservationId };
+  return { type: "PayReservation", userId, reservationId, token: tokenOf(userId) };
 }
 
-/** Alice has `balance` won and holds seats 1 and 2 (100,000 won) as r-1 since T0. */
+/** Alice has `balance` won and holds seats 1 and 2 (100,000 won) as r-1 since T0; she and bob have ACTIVE tokens. */
 function aliceHolds(balance: number): EngineEvent[] {
   return [
     concertCreated(),
+    tokenIssued("alice"),
+    tokenIssued("bob"),
     ...(balance > 0 ? [balanceCharged("alice", "tx-1", balance, balance)] : []),
     seatsHeld("r-1", "alice", [1, 2]),
   ];
@@ -95,6 +107,7 @@ describe("paying a live hold", () => {
           balanceAfter: 50_000,
           atMs,
         },
+        tokenUsed("alice", atMs),
       ]);
     const schedule = scheduleOf(state, SCHEDULE_ID);
     expect([schedule.seats[0], schedule.seats[1]]).toEqual([SEAT_BOOKED, SEAT_BOOKED]);
@@ -131,6 +144,7 @@ describe("paying a live hold", () => {
     const state = spec
       .given([
         concertCreated(10, SEAT_PRICE_WON_MAX),
+        tokenIssued("alice"),
         ...charges,
         seatsHeld("r-1", "alice", [1, 2, 3, 4], T0_MS, SEAT_PRICE_WON_MAX),
       ])
@@ -162,6 +176,7 @@ describe("only a HELD reservation of the payer can be paid", () => {
     const decision = decidePayment(
       scheduleOf(state, SCHEDULE_ID),
       bobsWallet ?? initialWalletState("bob"),
+      waitingRoomOf(state, CONCERT_ID),
       pay("alice"),
       contextAt(T0_MS),
     );
@@ -188,6 +203,26 @@ describe("only a HELD reservation of the payer can be paid", () => {
       ])
       .when(pay("alice"), { nowMs: DEADLINE_MS + 1 })
       .thenRejects("ALREADY_PAID");
+  });
+});
+
+describe("a payment spends the token it is made with", () => {
+  it("refuses a second payment with a token that already paid, and takes nothing", () => {
+    spec
+      .given([
+        ...aliceHolds(3 * TWO_SEATS),
+        seatsHeld("r-2", "alice", [3, 4]),
+        ...alicePaid(TWO_SEATS, 2 * TWO_SEATS, T0_MS + 1_000),
+      ])
+      .when(pay("alice", "r-2"), { nowMs: T0_MS + 2_000 })
+      .thenRejects("TOKEN_EXPIRED");
+  });
+
+  it("refuses a payment made with another fan's token", () => {
+    spec
+      .given(aliceHolds(TWO_SEATS))
+      .when({ ...pay("alice"), token: tokenOf("carol") }, { nowMs: T0_MS + 2_000 })
+      .thenRejects("TOKEN_INVALID");
   });
 });
 

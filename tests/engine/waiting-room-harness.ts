@@ -15,7 +15,7 @@ import {
   type WaitingRoomEvent,
   type WaitingRoomSettings,
   type WaitingRoomState,
-} from "../../src/engine/waiting-room.ts";
+} from "../../src/engine/waiting-room/index.ts";
 import { T0_MS, type Decider } from "./spec.ts";
 
 export const CONCERT_ID = "concert-1";

@@ -7,7 +7,7 @@ import {
   waitingRoomStats,
   type QueueOpened,
   type WaitingRoomSettings,
-} from "../../src/engine/waiting-room.ts";
+} from "../../src/engine/waiting-room/index.ts";
 import { CONCERT_ID, Room, roomSettings } from "./waiting-room-harness.ts";
 import { T0_MS } from "./spec.ts";
 
@@ -27,7 +27,7 @@ interface ModelToken {
   readonly userId: string;
   status: ModelStatus;
   lastSeenMs: number;
-  expiresAt: number;
+  expiresAtMs: number;
   endedAt: number;
 }
 
@@ -56,7 +56,7 @@ function end(model: Model, token: ModelToken): void {
 }
 
 function expiredByTime(model: Model, token: ModelToken): boolean {
-  return token.status === "ACTIVE" && token.expiresAt <= model.nowMs;
+  return token.status === "ACTIVE" && token.expiresAtMs <= model.nowMs;
 }
 
 /** What every token must look like now, compared with the real room after each command. */
@@ -73,13 +73,17 @@ function checkEveryToken(model: Model, room: Room, activeBefore: number): void {
     if (token.status === "ENDED" || expiredByTime(model, token)) {
       expect(view!.status, token.token).toBe("EXPIRED");
     } else if (token.status === "ACTIVE") {
-      expect(view, token.token).toMatchObject({ status: "ACTIVE", position: 0, expiresAt: token.expiresAt });
+      expect(view, token.token).toMatchObject({
+        status: "ACTIVE",
+        position: 0,
+        expiresAtMs: token.expiresAtMs,
+      });
     } else {
       expect(view, token.token).toMatchObject({
         status: "WAITING",
         position: model.opened ? model.line.indexOf(token) + 1 : null,
-        expiresAt: null,
-        opensAt: model.opened ? null : model.settings.onSaleAt,
+        expiresAtMs: null,
+        opensAtMs: model.opened ? null : model.settings.onSaleAtMs,
       });
     }
   }
@@ -119,7 +123,7 @@ class IssueCommand implements RoomCommand {
         userId,
         status: activeAtOnce ? "ACTIVE" : "WAITING",
         lastSeenMs: model.nowMs,
-        expiresAt: activeAtOnce ? model.nowMs + model.settings.activeTtlMs : 0,
+        expiresAtMs: activeAtOnce ? model.nowMs + model.settings.activeTtlMs : 0,
         endedAt: 0,
       };
       model.tokens.push(issued);
@@ -216,7 +220,7 @@ class TickCommand implements RoomCommand {
       }
     }
     const opened = events.find((event): event is QueueOpened => event.type === "QueueOpened");
-    const opens = !model.opened && (model.settings.onSaleAt === null || now >= model.settings.onSaleAt);
+    const opens = !model.opened && (model.settings.onSaleAtMs === null || now >= model.settings.onSaleAtMs);
     expect(opened !== undefined).toBe(opens);
     if (opened !== undefined) {
       // The fair start: the pre-queue, in arrival order, shuffled once with the journaled seed.
@@ -228,7 +232,7 @@ class TickCommand implements RoomCommand {
       // First come, first served: the head of the line, in order.
       for (const token of model.line.splice(0, Math.max(0, count))) {
         token.status = "ACTIVE";
-        token.expiresAt = now + model.settings.activeTtlMs;
+        token.expiresAtMs = now + model.settings.activeTtlMs;
       }
     }
     checkEveryToken(model, room, before);
@@ -246,14 +250,14 @@ class ConfigureCommand implements RoomCommand {
       settings: this.patch,
     });
     const merged = { ...model.settings, ...this.patch };
-    const movesOnSale = merged.onSaleAt !== model.settings.onSaleAt;
+    const movesOnSale = merged.onSaleAtMs !== model.settings.onSaleAtMs;
     if (movesOnSale && model.opened && model.issuedTotal > 0) {
       expect(decision).toMatchObject({ ok: false, rejection: { code: "VALIDATION_FAILED" } });
     } else {
       expect(decision.ok).toBe(true);
       room.run({ type: "ConfigureWaitingRoom", concertId: CONCERT_ID, settings: this.patch });
       if (movesOnSale && model.opened) {
-        model.opened = merged.onSaleAt === null;
+        model.opened = merged.onSaleAtMs === null;
       }
       model.settings = merged;
     }
@@ -285,7 +289,7 @@ const settingsArbitrary = fc.record({
   admitBatch: fc.integer({ min: 1, max: 3 }),
   activeTtlMs: fc.constantFrom(1_000, 5_000, 60_000),
   waitIdleTtlMs: fc.constantFrom(3_000, 10_000, 60_000),
-  onSaleAt: onSaleAtArbitrary,
+  onSaleAtMs: onSaleAtArbitrary,
 });
 
 const commandArbitraries = [
@@ -314,7 +318,7 @@ const commandArbitraries = [
         admitBatch: fc.integer({ min: 1, max: 3 }),
         activeTtlMs: fc.constantFrom(1_000, 5_000, 60_000),
         waitIdleTtlMs: fc.constantFrom(3_000, 10_000, 60_000),
-        onSaleAt: onSaleAtArbitrary,
+        onSaleAtMs: onSaleAtArbitrary,
       },
       { requiredKeys: [] },
     )
@@ -342,7 +346,7 @@ describe("Waiting room against a plain-array model", () => {
           const model: Model = {
             nowMs: T0_MS,
             settings,
-            opened: settings.onSaleAt === null,
+            opened: settings.onSaleAtMs === null,
             issuedTotal: 0,
             tokens: [],
             line: [],

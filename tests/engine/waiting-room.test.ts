@@ -20,20 +20,20 @@ import {
   type QueueOpened,
   type TokenIssued,
   type WaitingRoomEvent,
-} from "../../src/engine/waiting-room.ts";
+} from "../../src/engine/waiting-room/index.ts";
 import { CONCERT_ID, Room, roomSettings, secretIds, waitingRoomDecider } from "./waiting-room-harness.ts";
 import { T0_MS, deciderSpec } from "./spec.ts";
 
 const SECOND_MS = 1000;
 
-function tokenIssued(seq: number, userId: string, expiresAt: number | null, atMs = T0_MS): TokenIssued {
+function tokenIssued(seq: number, userId: string, expiresAtMs: number | null, atMs = T0_MS): TokenIssued {
   return {
     type: "TokenIssued",
     concertId: CONCERT_ID,
     token: `${CONCERT_ID}.${seq.toString(36)}.${"s".padEnd(25, String(seq))}`,
     seq,
     userId,
-    expiresAt,
+    expiresAtMs,
     atMs,
   };
 }
@@ -50,7 +50,7 @@ describe("Issuing tokens", () => {
           token: `${CONCERT_ID}.0.s${"1".padStart(24, "0")}`,
           seq: 0,
           userId: "alice",
-          expiresAt: T0_MS + QUEUE_ACTIVE_TTL_MS_DEFAULT,
+          expiresAtMs: T0_MS + QUEUE_ACTIVE_TTL_MS_DEFAULT,
           atMs: T0_MS,
         },
       ]);
@@ -66,8 +66,8 @@ describe("Issuing tokens", () => {
     expect(room.view(token)).toMatchObject({
       status: "WAITING",
       position: 1,
-      expiresAt: null,
-      opensAt: null,
+      expiresAtMs: null,
+      opensAtMs: null,
     });
   });
 
@@ -218,7 +218,7 @@ describe("Admission", () => {
         type: "TokensAdmitted",
         concertId: CONCERT_ID,
         count: 2,
-        expiresAt: room.nowMs + QUEUE_ACTIVE_TTL_MS_DEFAULT,
+        expiresAtMs: room.nowMs + QUEUE_ACTIVE_TTL_MS_DEFAULT,
         atMs: room.nowMs,
       },
     ]);
@@ -313,7 +313,7 @@ describe("Active expiry", () => {
     const room = new Room({ activeTtlMs: 30 * SECOND_MS });
     const token = room.issue("alice");
     room.after(30 * SECOND_MS);
-    expect(room.view(token)).toMatchObject({ status: "EXPIRED", position: null, expiresAt: room.nowMs });
+    expect(room.view(token)).toMatchObject({ status: "EXPIRED", position: null, expiresAtMs: room.nowMs });
     expect(authorizeToken(room.state, token, CONCERT_ID, room.nowMs)).toMatchObject({
       ok: false,
       rejection: { code: "TOKEN_EXPIRED" },
@@ -484,12 +484,12 @@ describe("Retention of ended tokens", () => {
 });
 
 describe("Pre-queue and fair start", () => {
-  const onSaleAt = T0_MS + 10 * 60 * SECOND_MS;
+  const onSaleAtMs = T0_MS + 10 * 60 * SECOND_MS;
 
   function preQueue(count: number, newId = secretIds()): { room: Room; early: string[] } {
     // A long idle TTL, so that waiting ten minutes for the opening does not drop anyone unpolled.
     const room = new Room(
-      { maxActive: 2, admitBatch: 2, onSaleAt, waitIdleTtlMs: 60 * 60 * SECOND_MS },
+      { maxActive: 2, admitBatch: 2, onSaleAtMs, waitIdleTtlMs: 60 * 60 * SECOND_MS },
       newId,
     );
     return { room, early: room.issueMany(count, "early") };
@@ -507,8 +507,8 @@ describe("Pre-queue and fair start", () => {
         status: "WAITING",
         position: null,
         estimatedWaitSeconds: null,
-        expiresAt: null,
-        opensAt: onSaleAt,
+        expiresAtMs: null,
+        opensAtMs: onSaleAtMs,
       });
     }
     expect(room.after(SECOND_MS).tick()).toEqual([]);
@@ -520,7 +520,7 @@ describe("Pre-queue and fair start", () => {
 
   it("opens at the first tick at the on-sale time, shuffles with a journaled seed and admits a batch", () => {
     const { room, early } = preQueue(10);
-    room.at(onSaleAt);
+    room.at(onSaleAtMs);
     for (const token of early) {
       room.poll(token);
     }
@@ -537,9 +537,9 @@ describe("Pre-queue and fair start", () => {
     const first = preQueue(50, secretIds("a"));
     const second = preQueue(50, secretIds("b"));
     const order = ({ room, early }: { room: Room; early: string[] }) => {
-      room.at(onSaleAt - SECOND_MS);
+      room.at(onSaleAtMs - SECOND_MS);
       early.forEach((token) => room.poll(token));
-      room.at(onSaleAt).tick();
+      room.at(onSaleAtMs).tick();
       room.restart();
       return early.map((token) => room.view(token)?.position);
     };
@@ -554,9 +554,9 @@ describe("Pre-queue and fair start", () => {
 
   it("puts everyone from the pre-queue ahead of everyone who arrives after the opening", () => {
     const { room, early } = preQueue(20);
-    room.at(onSaleAt - SECOND_MS);
+    room.at(onSaleAtMs - SECOND_MS);
     early.forEach((token) => room.poll(token));
-    room.at(onSaleAt).tick();
+    room.at(onSaleAtMs).tick();
     const late = room.issueMany(5, "late");
     const earlyPositions = early.map((token) => room.position(token)!).filter((position) => position > 0);
     expect(Math.max(...earlyPositions)).toBe(18);
@@ -565,7 +565,7 @@ describe("Pre-queue and fair start", () => {
 
   it("does not open before the on-sale time, even with room to spare", () => {
     const { room } = preQueue(1);
-    const late = room.at(onSaleAt - 1).issue("late");
+    const late = room.at(onSaleAtMs - 1).issue("late");
     expect(room.tick()).toEqual([]);
     expect(room.view(late)).toMatchObject({ status: "WAITING", position: null });
   });
@@ -574,23 +574,23 @@ describe("Pre-queue and fair start", () => {
     const room = new Room({ maxActive: 1 });
     room.issue("alice");
     expect(
-      room.decide({ type: "ConfigureWaitingRoom", concertId: CONCERT_ID, settings: { onSaleAt } }),
+      room.decide({ type: "ConfigureWaitingRoom", concertId: CONCERT_ID, settings: { onSaleAtMs } }),
     ).toMatchObject({ ok: false, rejection: { code: "VALIDATION_FAILED" } });
   });
 
   it("may still move the on-sale time before the opening, or add one to a room nobody queued in", () => {
     const { room, early } = preQueue(2);
-    room.configure({ onSaleAt: onSaleAt + 60 * SECOND_MS });
-    expect(room.view(early[0]!)?.opensAt).toBe(onSaleAt + 60 * SECOND_MS);
+    room.configure({ onSaleAtMs: onSaleAtMs + 60 * SECOND_MS });
+    expect(room.view(early[0]!)?.opensAtMs).toBe(onSaleAtMs + 60 * SECOND_MS);
     const empty = new Room();
-    empty.configure({ onSaleAt });
+    empty.configure({ onSaleAtMs });
     const token = empty.issue("alice");
-    expect(empty.view(token)).toMatchObject({ status: "WAITING", position: null, opensAt: onSaleAt });
+    expect(empty.view(token)).toMatchObject({ status: "WAITING", position: null, opensAtMs: onSaleAtMs });
   });
 
   it("spreads the first polls after the opening over the poll ceiling", () => {
     const { room, early } = preQueue(60);
-    room.at(onSaleAt - SECOND_MS);
+    room.at(onSaleAtMs - SECOND_MS);
     const pollAfter = new Set(early.map((token) => room.view(token)!.pollAfterSeconds));
     expect(pollAfter.size).toBeGreaterThan(20);
     expect(Math.min(...pollAfter)).toBeGreaterThanOrEqual(QUEUE_POLL_AFTER_SECONDS_MIN);
@@ -675,7 +675,7 @@ describe("Authorizing a token to act", () => {
         token,
         userId: "alice",
         concertId: CONCERT_ID,
-        expiresAt: room.nowMs + QUEUE_ACTIVE_TTL_MS_DEFAULT,
+        expiresAtMs: room.nowMs + QUEUE_ACTIVE_TTL_MS_DEFAULT,
       },
     });
   });
@@ -707,7 +707,7 @@ describe("Configuration", () => {
       { admitIntervalMs: 10 },
       { activeTtlMs: -1 },
       { waitIdleTtlMs: Number.NaN },
-      { onSaleAt: -5 },
+      { onSaleAtMs: -5 },
       { maxActive: "10" as unknown as number },
     ];
     for (const settings of bad) {
@@ -765,7 +765,7 @@ describe("Recovery", () => {
 
   it("snapshots and restores the state with msgpackr, and journals plain-data events", () => {
     // Given a room with every kind of token and event behind it
-    const room = new Room({ maxActive: 2, admitBatch: 1, onSaleAt: T0_MS + SECOND_MS });
+    const room = new Room({ maxActive: 2, admitBatch: 1, onSaleAtMs: T0_MS + SECOND_MS });
     const tokens = room.issueMany(6);
     room.at(T0_MS + SECOND_MS);
     tokens.forEach((token) => room.poll(token));

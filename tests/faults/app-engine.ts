@@ -1,8 +1,9 @@
 import { SimulatedClock } from "../../src/actors/clock.ts";
-import type { Engine, EngineOptions } from "../../src/actors/engine.ts";
+import type { Engine } from "../../src/actors/engine.ts";
+import type { EngineOptions } from "../../src/actors/start-engine.ts";
 import type { EngineState } from "../../src/engine/engine-state.ts";
 import type { App } from "../../src/http/app.ts";
-import { readResult, requestInit, type HttpResult, type RequestOptions } from "../support/http.ts";
+import { readResult, requestInit, type HttpResult, type RequestOptions } from "../../support/http.ts";
 import { startEngineApp } from "../support/app-harness.ts";
 import { testEngineOptions } from "../support/test-engine.ts";
 

@@ -3,14 +3,14 @@ import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import type { BalanceCharged } from "../../src/engine/wallet.ts";
 import { decodeEvent, encodeEvent } from "../../src/persistence/codec.ts";
-import { runCrashLoop } from "./crash-harness.ts";
+import { seedFrom } from "../../support/cli.ts";
+import { runCrashLoop } from "../../support/crash-harness.ts";
 
 /**
  * The short crash loop of `npm test` (the full one is `npm run test:crash`). A failing run prints its
  * seed; `CRASH_SEED=<seed> npx vitest run tests/faults/crash-loop.test.ts` runs it again.
  */
-const SEED =
-  process.env.CRASH_SEED === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(process.env.CRASH_SEED);
+const SEED = seedFrom(process.env.CRASH_SEED, "CRASH_SEED");
 const CYCLES = 3;
 /** Generous: each cycle starts a server, and this machine may be busy with other work. */
 const CRASH_TEST_TIMEOUT_MS = 180_000;

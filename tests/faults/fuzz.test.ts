@@ -4,8 +4,9 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REQUEST_BODY_BYTES_MAX } from "../../src/http/app.ts";
 import { STATUS_OF, type ErrorCode } from "../../src/http/errors.ts";
-import { REPO_ROOT } from "../support/child-process.ts";
-import { memoryTempDir } from "../support/temp-dir.ts";
+import { seedFrom } from "../../support/cli.ts";
+import { REPO_ROOT } from "../../support/child-process.ts";
+import { memoryTempDir } from "../../support/temp-dir.ts";
 import { ADMIN_TOKEN, startAppEngine, type AppEngine } from "./app-engine.ts";
 
 /**
@@ -19,8 +20,7 @@ import { ADMIN_TOKEN, startAppEngine, type AppEngine } from "./app-engine.ts";
  * Slow and stalled bodies over a real socket are in slow-clients.test.ts.
  */
 
-const SEED =
-  process.env.FUZZ_SEED === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(process.env.FUZZ_SEED);
+const SEED = seedFrom(process.env.FUZZ_SEED, "FUZZ_SEED");
 const RANDOM_RUNS = 2_000;
 const SHAPED_RUNS = 2_000;
 const KNOWN_STATUSES = new Set([200, 201, 204, 400, 401, 402, 403, 404, 405, 409, 410, 413, 422]);

@@ -6,11 +6,26 @@ import type { JournalWriter } from "../../src/persistence/journal.ts";
 import { JournalCorruptError, openJournalReader } from "../../src/persistence/journal.ts";
 import type { EngineEvent } from "../../src/engine/engine-state.ts";
 import { recoverEngineState } from "../../src/persistence/recovery.ts";
-import type { HttpResult } from "../support/http.ts";
-import { call, runServerToExit, startServer, type ServerProcess } from "../support/server-process.ts";
-import { tempDir } from "../support/temp-dir.ts";
+import type { HttpResult } from "../../support/http.ts";
+import {
+  checkoutForUser,
+  NOBODY,
+  whyUserCannotUse,
+  type ServerCheckout,
+} from "../support/as-another-user.ts";
+import {
+  call,
+  runServerToExit,
+  startServer,
+  type ServerOptions,
+  type ServerProcess,
+} from "../../support/server-process.ts";
+import { tempDir } from "../../support/temp-dir.ts";
 import { WRITERS } from "../support/test-engine.ts";
 import { ADMIN_TOKEN, startAppEngine, type AppEngine } from "./app-engine.ts";
+
+/** The instant the recoveries this suite compares resume at (only polls depend on it). */
+const RESUMED_AT_MS = Date.now();
 
 /**
  * Journal faults end to end: a commit that fails (injected, and SQLite's own disk-full error), a
@@ -120,7 +135,7 @@ describe.each(WRITERS)("a journal commit that fails (%s writer)", (writer) => {
     await h.stop();
 
     // On disk: exactly what was acknowledged.
-    const recovered = recoverEngineState(file);
+    const recovered = recoverEngineState(file, { resumeAtMs: RESUMED_AT_MS });
     expect(recovered.lastSeq).toBe(durableSeq);
     expect([...recovered.state.wallets.keys()].sort()).toEqual(acknowledged);
     for (const user of acknowledged) {
@@ -165,7 +180,7 @@ describe.each(WRITERS)("a journal commit that fails (%s writer)", (writer) => {
     await expectEverythingRefused(h, token, scheduleId);
     await h.stop();
 
-    const recovered = recoverEngineState(file);
+    const recovered = recoverEngineState(file, { resumeAtMs: RESUMED_AT_MS });
     const charges = [...recovered.state.wallets.values()].reduce((n, w) => n + w.transactions.length, 0);
     expect(charges).toBe(acknowledged);
     expect(recovered.state.idempotency.records.has(`u${acknowledged % 20}\u0000k${acknowledged}`)).toBe(
@@ -251,7 +266,7 @@ describe("a real full disk and a read-only mount (tmpfs; needs root, skipped oth
 
     // More room, then a restart on the same journal: every acknowledged charge, and nothing else.
     execFileSync("mount", ["-o", "remount,size=16m", mountPoint], { stdio: "ignore" });
-    const recovered = recoverEngineState(file);
+    const recovered = recoverEngineState(file, { resumeAtMs: RESUMED_AT_MS });
     const keys = [...recovered.state.idempotency.records.values()].map((r) => r.key).sort();
     expect(keys).toEqual([...acknowledged].sort());
     const charges = [...recovered.state.wallets.values()].reduce((n, w) => n + w.transactions.length, 0);
@@ -294,25 +309,45 @@ describe("a real full disk and a read-only mount (tmpfs; needs root, skipped oth
 // A journal file the server may not write.
 
 describe("a journal file the server may not write", () => {
+  // Root may write any file, so as root the server runs as nobody, from a checkout nobody can reach:
+  // this one, or a staged copy of it when it sits where nobody may not go (a mode-700 `mktemp -d`).
+  const asRoot = process.getuid?.() === 0;
+  let checkout: ServerCheckout | string | undefined;
+  beforeAll(() => {
+    if (asRoot) {
+      checkout = checkoutForUser(NOBODY);
+      if (typeof checkout === "object" && checkout.stagedBecause !== undefined) {
+        console.log(`the server runs as nobody from a copy in ${checkout.root}: ${checkout.stagedBecause}`);
+      }
+    }
+  });
+  afterAll(() => {
+    if (typeof checkout === "object") {
+      checkout.remove();
+    }
+  });
+
   it("stops start-up with a message naming the file instead of serving writes it cannot keep", async (ctx) => {
     const file = path.join(dir, "journal.db");
     await (await startAppEngine(file)).stop();
     fs.chmodSync(file, 0o444);
-    // Root may write any file, so as root the server runs as nobody (who may still create the WAL).
-    const asRoot = process.getuid?.() === 0;
+    let runAs: Pick<ServerOptions, "uid" | "gid" | "cwd"> = {};
     if (asRoot) {
+      // Nobody may still create the WAL next to the journal.
       fs.chmodSync(dir, 0o777);
+      const cannot = typeof checkout === "object" ? whyUserCannotUse(NOBODY, { write: [dir] }) : checkout;
+      if (typeof checkout !== "object" || cannot !== undefined) {
+        const reason = `the server cannot run as nobody here: ${cannot ?? "no checkout"}`;
+        console.log(`skipped: ${reason}`);
+        return ctx.skip(reason);
+      }
+      runAs = { uid: NOBODY.uid, gid: NOBODY.gid, cwd: checkout.root };
     }
-    const run = await runServerToExit({
-      env: { DATABASE_PATH: file },
-      ...(asRoot ? { uid: 65_534, gid: 65_534 } : {}),
-    });
-    if (asRoot && /EACCES|EPERM/.test(run.stderr) && !run.stderr.includes(file)) {
-      ctx.skip();
-    }
-    expect(run.code).toBe(1);
+    const run = await runServerToExit({ env: { DATABASE_PATH: file }, ...runAs });
+    expect(run.code, run.stderr).toBe(1);
     expect(run.stderr).toContain(file);
     expect(run.stderr).toMatch(/not writable/);
+    expect(run.stdout).not.toMatch(/listening on/);
   });
 });
 

@@ -2,10 +2,10 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { ConfigError, loadConfig } from "../../src/config.ts";
-import { QUEUE_TOKEN_SECRET_LENGTH_MIN } from "../../src/engine/waiting-room.ts";
+import { QUEUE_TOKEN_SECRET_LENGTH_MIN } from "../../src/engine/waiting-room/index.ts";
 import { createHttpServer } from "../../src/http/server.ts";
-import { REPO_ROOT } from "../support/child-process.ts";
-import { memoryTempDir } from "../support/temp-dir.ts";
+import { REPO_ROOT } from "../../support/child-process.ts";
+import { memoryTempDir } from "../../support/temp-dir.ts";
 import { ADMIN_TOKEN, startAppEngine, type AppEngine } from "./app-engine.ts";
 
 /**
@@ -143,10 +143,10 @@ describe("the admin token", () => {
 describe("answers to unexpected errors", () => {
   it("are 500 INTERNAL_ERROR with a fixed message: no stack trace, no internal path, no error text", async () => {
     const secret = `database at ${REPO_ROOT}data/journal.db failed`;
-    vi.spyOn(h.engine.booking, "listConcerts").mockImplementation(() => {
+    vi.spyOn(h.engine, "listConcerts").mockImplementation(() => {
       throw new Error(secret);
     });
-    vi.spyOn(h.engine.booking, "balance").mockRejectedValue(new TypeError(secret));
+    vi.spyOn(h.engine, "balance").mockRejectedValue(new TypeError(secret));
     for (const url of ["/api/v1/concerts", "/api/v1/users/alice/balance"]) {
       const answer = await h.request("GET", url);
       expect(answer.status).toBe(500);

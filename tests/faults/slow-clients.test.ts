@@ -3,8 +3,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { REQUEST_BODY_BYTES_MAX } from "../../src/http/app.ts";
-import { startServer, type ServerProcess } from "../support/server-process.ts";
-import { tempDir } from "../support/temp-dir.ts";
+import { startServer, type ServerProcess } from "../../support/server-process.ts";
+import { tempDir } from "../../support/temp-dir.ts";
 
 /**
  * Hostile clients over a real socket, against the server as users run it: bodies trickled a byte at

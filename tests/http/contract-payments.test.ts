@@ -4,12 +4,14 @@ import {
   balanceOf,
   bookingSetup,
   charge,
+  createConcert,
   expectError,
   expectStatus,
   hold,
   iso,
   reservationOf,
   seatStatuses,
+  SHOW_AT,
   transactionsOf,
   useHarness,
   type PaymentBody,
@@ -92,6 +94,43 @@ describe("paying a held reservation", () => {
       "HOLD_LIMIT_REACHED",
     );
     await hold(h, again, scheduleId, [4]);
+  });
+});
+
+describe("one token buys once", () => {
+  const harness = useHarness();
+
+  it("lets exactly one of two payments sent at once with the same token through: 201, then 401 TOKEN_EXPIRED, one debit", async () => {
+    const h = harness();
+    const concert = await createConcert(h, {
+      schedules: [
+        { startsAt: SHOW_AT, seatCount: 10, price: 50_000 },
+        { startsAt: SHOW_AT, seatCount: 10, price: 50_000 },
+      ],
+    });
+    const token = await activeToken(h, "alice", concert.concertId);
+    await charge(h, "alice", 500_000);
+    const [first, second] = concert.schedules.map((schedule) => schedule.scheduleId);
+    const heldFirst = await hold(h, token, first ?? "", [1]);
+    const heldSecond = await hold(h, token, second ?? "", [1]);
+
+    const answers = await Promise.all(
+      [heldFirst, heldSecond].map((held) =>
+        h.request("POST", "/api/v1/payments", { token, body: { reservationId: held.reservationId } }),
+      ),
+    );
+
+    expect(answers.map((answer) => answer.status).sort()).toEqual([201, 401]);
+    const refused = answers.find((answer) => answer.status === 401);
+    expectError(refused ?? answers[0]!, 401, "TOKEN_EXPIRED");
+    expect(await balanceOf(h, "alice")).toBe(450_000);
+    const payments = (await transactionsOf(h, "alice")).filter((line) => line.type === "PAYMENT");
+    expect(payments).toHaveLength(1);
+    const statuses = [
+      (await reservationOf(h, heldFirst.reservationId)).status,
+      (await reservationOf(h, heldSecond.reservationId)).status,
+    ].sort();
+    expect(statuses).toEqual(["CONFIRMED", "HELD"]);
   });
 });
 

@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { expectError, expectStatus } from "../support/app-harness.ts";
+import { DEMO_SEAT_PRICE_WON } from "../../src/demo-data.ts";
 import {
   call,
   killAllServers,
@@ -9,8 +10,8 @@ import {
   runServerToExit,
   startServer,
   type ServerProcess,
-} from "../support/server-process.ts";
-import { tempDir } from "../support/temp-dir.ts";
+} from "../../support/server-process.ts";
+import { tempDir } from "../../support/temp-dir.ts";
 
 /**
  * The second suite: the server as users run it (a child process started from src/main.ts, configured
@@ -377,6 +378,54 @@ describe("restarts", () => {
     expect(replay.status).toBe(201);
     expect(replay.body).toEqual(paid.body);
     expect(await after.balance("survivor")).toBe(balance);
+  });
+
+  it("keeps a paid token spent across a SIGKILL right after the payment is acknowledged", async () => {
+    const journal = path.join(dir, "spent-token.db");
+    const first = await start(serverEnv(journal));
+    const before = client(first);
+    const concertId = await before.demoConcertId();
+    const token = await before.activeToken("spender", concertId);
+    const { schedules } = expectStatus<ScheduleList>(
+      await before.request("GET", `/api/v1/concerts/${concertId}/schedules`),
+      200,
+    );
+    const [paidSchedule, otherSchedule] = schedules.map((schedule) => schedule.scheduleId);
+    expectStatus(
+      await before.request("POST", "/api/v1/users/spender/balance/charge", { body: { amount: 500_000 } }),
+      200,
+    );
+    const [toPay, toKeep] = await Promise.all(
+      [paidSchedule, otherSchedule].map(async (scheduleId) =>
+        expectStatus<Reservation>(
+          await before.request("POST", "/api/v1/reservations", {
+            token,
+            body: { scheduleId, seatNumbers: [4] },
+          }),
+          201,
+        ),
+      ),
+    );
+    expectStatus(
+      await before.request("POST", "/api/v1/payments", {
+        token,
+        body: { reservationId: toPay?.reservationId },
+      }),
+      201,
+    );
+    expect((await first.stop("SIGKILL")).signal).toBe("SIGKILL");
+
+    const after = client(await start(serverEnv(journal)));
+    expectError(await after.request("GET", "/api/v1/queue/tokens/current", { token }), 401, "TOKEN_EXPIRED");
+    expectError(
+      await after.request("POST", "/api/v1/payments", {
+        token,
+        body: { reservationId: toKeep?.reservationId },
+      }),
+      401,
+      "TOKEN_EXPIRED",
+    );
+    expect(await after.balance("spender")).toBe(500_000 - DEMO_SEAT_PRICE_WON);
   });
 
   it("exits 0 on SIGTERM after finishing in-flight requests and flushing the journal", async () => {

@@ -2,8 +2,8 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { REPO_ROOT, runToExit, watchChild } from "../support/child-process.ts";
-import { tempDir } from "../support/temp-dir.ts";
+import { REPO_ROOT, runToExit, watchChild } from "../../support/child-process.ts";
+import { tempDir } from "../../support/temp-dir.ts";
 
 /**
  * The quick start as users run it: `npm start`. A supervisor that stops it signals npm, not the

@@ -1,5 +1,5 @@
 import { fileURLToPath } from "node:url";
-import { runToExit, spawnTsx, watchChild, type ChildResult } from "../support/child-process.ts";
+import { runToExit, spawnTsx, watchChild, type ChildResult } from "../../support/child-process.ts";
 
 export const APPEND_LOOP_FIXTURE = fileURLToPath(new URL("./fixtures/append-loop.ts", import.meta.url));
 

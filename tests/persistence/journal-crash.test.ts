@@ -3,7 +3,8 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { JournalUnavailableError, openJournal, openJournalReader } from "../../src/persistence/journal.ts";
-import { seededRandom } from "../support/seeded-random.ts";
+import { seededRandom } from "../../src/engine/seeded-random.ts";
+import { seedFrom } from "../../support/cli.ts";
 import { useTempDir } from "../support/temp-dir.ts";
 import { WRITERS } from "../support/test-engine.ts";
 import { ackedSeqs, runAppendLoop, streamOf, type TestEvent } from "./helpers.ts";
@@ -36,7 +37,7 @@ describe.each(WRITERS)("the journal with the %s writer, killed with SIGKILL", (w
   it("keeps every acknowledged append, round after round", async () => {
     const file = path.join(dir(), "journal.db");
     // The kill point is random; the seed is printed so that a failing run can be repeated.
-    const seed = Number(process.env["CRASH_TEST_SEED"] ?? Date.now() % 1_000_000);
+    const seed = seedFrom(process.env["CRASH_TEST_SEED"], "CRASH_TEST_SEED");
     console.log(`crash test (${writer} writer) seed: ${seed}`);
     const random = seededRandom(seed);
 

@@ -1,8 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { call, killAllServers, startServer, type ServerProcess } from "../support/server-process.ts";
-import { tempDir } from "../support/temp-dir.ts";
+import { call, killAllServers, startServer, type ServerProcess } from "../../support/server-process.ts";
+import { tempDir } from "../../support/temp-dir.ts";
 
 /**
  * A line of 10,000 fans survives `kill -9`: every token keeps its status and its exact position.

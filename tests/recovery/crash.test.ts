@@ -3,13 +3,17 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { checkEngineInvariants } from "../../src/engine/engine-invariants.ts";
 import { findReservation, type EngineState } from "../../src/engine/engine-state.ts";
-import { viewToken } from "../../src/engine/waiting-room.ts";
+import { viewToken } from "../../src/engine/waiting-room/index.ts";
 import type { JournalWriter } from "../../src/persistence/journal.ts";
 import { recoverEngineState } from "../../src/persistence/recovery.ts";
-import { runToExit, spawnTsx, watchChild } from "../support/child-process.ts";
-import { seededRandom } from "../support/seeded-random.ts";
+import { seedFrom } from "../../support/cli.ts";
+import { runToExit, spawnTsx, watchChild } from "../../support/child-process.ts";
+import { seededRandom } from "../../src/engine/seeded-random.ts";
 import { useTempDir } from "../support/temp-dir.ts";
 import { WRITERS } from "../support/test-engine.ts";
+
+/** The instant the recoveries this suite compares resume at (only polls depend on it). */
+const RESUMED_AT_MS = Date.now();
 
 const WRITE_LOOP = fileURLToPath(new URL("./fixtures/write-loop.ts", import.meta.url));
 
@@ -49,10 +53,19 @@ interface Run {
   readonly signal: NodeJS.Signals | null;
 }
 
-/** Runs the write loop on `file` and SIGKILLs it once it has acknowledged `killAfterAcks` writes. */
-async function runUntilKilled(file: string, writer: JournalWriter, killAfterAcks: number): Promise<Run> {
+/**
+ * Runs the write loop on `file`, its writes drawn from `childSeed`, and SIGKILLs it once it has
+ * acknowledged `killAfterAcks` writes.
+ */
+async function runUntilKilled(
+  file: string,
+  writer: JournalWriter,
+  killAfterAcks: number,
+  childSeed: number,
+): Promise<Run> {
   const acks: Ack[] = [];
-  const watched = watchChild(spawnTsx(WRITE_LOOP, { args: [file, writer, String(CHILD_DURATION_MS)] }), {
+  const args = [file, writer, String(CHILD_DURATION_MS), String(childSeed)];
+  const watched = watchChild(spawnTsx(WRITE_LOOP, { args }), {
     // Only complete lines count: the kill may cut the last one short.
     onLine: (line) => {
       acks.push(JSON.parse(line) as Ack);
@@ -131,22 +144,22 @@ describe.each(WRITERS)("an engine with the %s writer, killed with SIGKILL in a w
 
   it("keeps every write it acknowledged and every invariant, kill after kill", async () => {
     const file = path.join(dir(), "journal.db");
-    const seed = Number(process.env["CRASH_TEST_SEED"] ?? Date.now() % 1_000_000);
+    const seed = seedFrom(process.env["CRASH_TEST_SEED"], "CRASH_TEST_SEED");
     console.log(`engine crash test (${writer} writer) seed: ${seed} (set CRASH_TEST_SEED to repeat)`);
     const random = seededRandom(seed);
 
     const acknowledged: Ack[] = [];
     for (let cycle = 1; cycle <= KILL_CYCLES; cycle++) {
       const killAfterAcks = ACKS_BEFORE_KILL_MIN + random.int(0, ACKS_BEFORE_KILL_SPREAD - 1);
-      const run = await runUntilKilled(file, writer, killAfterAcks);
+      const run = await runUntilKilled(file, writer, killAfterAcks, random.int(0, 2 ** 31 - 1));
       expect(run.stderr).toBe("");
       expect(run.signal).toBe("SIGKILL");
       // Each child recovered the journal the last one left and carried on writing.
       expect(run.acks.length).toBeGreaterThanOrEqual(killAfterAcks);
       acknowledged.push(...run.acks);
 
-      const recovered = recoverEngineState(file);
-      const replayed = recoverEngineState(file, { useSnapshot: false });
+      const recovered = recoverEngineState(file, { resumeAtMs: RESUMED_AT_MS });
+      const replayed = recoverEngineState(file, { useSnapshot: false, resumeAtMs: RESUMED_AT_MS });
       console.log(
         `cycle ${cycle}: killed after ${run.acks.length} acknowledged writes; ` +
           `recovered ${recovered.lastSeq} events (snapshot at seq ${recovered.snapshotSeq})`,

@@ -2,16 +2,17 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, expect } from "vitest";
 import { SimulatedClock } from "../../src/actors/clock.ts";
-import { startEngine, type Engine, type EngineOptions } from "../../src/actors/engine.ts";
+import type { Engine } from "../../src/actors/engine.ts";
+import { startEngine, type EngineOptions } from "../../src/actors/start-engine.ts";
 import { createApp, type App } from "../../src/http/app.ts";
 import { registerEngineMetrics } from "../../src/http/engine-metrics.ts";
 import { HttpMetrics } from "../../src/http/metrics.ts";
-import { readResult, requestInit, type HttpResult, type RequestOptions } from "./http.ts";
+import { readResult, requestInit, type HttpResult, type RequestOptions } from "../../support/http.ts";
 import { anyString, containingFields } from "./matchers.ts";
-import { tempDir } from "./temp-dir.ts";
+import { tempDir } from "../../support/temp-dir.ts";
 import { testEngineOptions, TEST_WAITING_ROOM } from "./test-engine.ts";
 
-export type { HttpResult, RequestOptions } from "./http.ts";
+export type { HttpResult, RequestOptions } from "../../support/http.ts";
 
 /**
  * The HTTP API in process: a real engine on a temporary SQLite journal, driven by a simulated clock,
@@ -117,7 +118,7 @@ export async function startHarness(given: HarnessOptions = {}): Promise<Harness>
   const settle = async (): Promise<void> => {
     for (let i = 0; i < 4; i += 1) {
       await nextTurn();
-      await running.engine.booking.listConcerts();
+      await running.engine.listConcerts();
     }
   };
 

@@ -1,6 +1,6 @@
 import { nanoid } from "nanoid";
 import type { Clock } from "../../src/actors/clock.ts";
-import type { EngineOptions } from "../../src/actors/engine.ts";
+import type { EngineOptions } from "../../src/actors/start-engine.ts";
 import type { JournalWriter } from "../../src/persistence/journal.ts";
 
 /**

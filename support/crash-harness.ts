@@ -1,18 +1,19 @@
 import fs from "node:fs";
 import path from "node:path";
 import { isDeepStrictEqual } from "node:util";
-import { checkEngineInvariants } from "../../src/engine/engine-invariants.ts";
-import { findReservation, type EngineState } from "../../src/engine/engine-state.ts";
-import { IDEMPOTENCY_KEY_TTL_MS } from "../../src/engine/limits.ts";
-import type { KeyedResult } from "../../src/engine/receipts.ts";
-import { SEAT_BOOKED } from "../../src/engine/schedule.ts";
-import { viewToken } from "../../src/engine/waiting-room.ts";
-import { chargeView, paymentView, reservationView } from "../../src/http/views.ts";
-import { recoverEngineState } from "../../src/persistence/recovery.ts";
-import { field, requestInit } from "../support/http.ts";
-import { seededRandom, type Random } from "../support/seeded-random.ts";
-import { startServer, type ServerProcess } from "../support/server-process.ts";
-import { tempDir } from "../support/temp-dir.ts";
+import { checkEngineInvariants } from "../src/engine/engine-invariants.ts";
+import { findReservation, type EngineState } from "../src/engine/engine-state.ts";
+import { IDEMPOTENCY_KEY_TTL_MS } from "../src/engine/limits.ts";
+import type { KeyedResult } from "../src/engine/receipts.ts";
+import { SEAT_BOOKED } from "../src/engine/schedule.ts";
+import { viewToken } from "../src/engine/waiting-room/index.ts";
+import { chargeView, paymentView, reservationView } from "../src/http/views.ts";
+import { recoverEngineState } from "../src/persistence/recovery.ts";
+import { field, requestInit } from "./http.ts";
+import { seededRandom, type Random } from "../src/engine/seeded-random.ts";
+import { startServer, type ServerProcess } from "./server-process.ts";
+import { tempDir } from "./temp-dir.ts";
+import { REQUEST_FINGERPRINT } from "../src/engine/idempotency.ts";
 
 /**
  * The crash loop: the server as a child process on a temporary journal, mixed concurrent load over
@@ -436,19 +437,18 @@ const KIND_OF_RESULT: Readonly<Record<KeyedResult["kind"], Kind>> = {
   payment: "pay",
 };
 
-/** The fingerprint the engine stores for a keyed request (see `keyed()` in src/actors/engine.ts). */
+/** The fingerprint the engine stores for a keyed request: only journaled (valid) requests are compared. */
 function fingerprintOf(request: Request): string | undefined {
   switch (request.kind) {
     case "charge":
-      return JSON.stringify(["charge", field<number>(request.body, "amount")]);
+      return REQUEST_FINGERPRINT.charge(field<number>(request.body, "amount") ?? Number.NaN);
     case "hold":
-      return JSON.stringify([
-        "hold",
-        field<string>(request.body, "scheduleId"),
-        ...(field<number[]>(request.body, "seatNumbers") ?? []),
-      ]);
+      return REQUEST_FINGERPRINT.hold(
+        field<string>(request.body, "scheduleId") ?? "",
+        field<number[]>(request.body, "seatNumbers") ?? [],
+      );
     case "pay":
-      return JSON.stringify(["pay", field<string>(request.body, "reservationId")]);
+      return REQUEST_FINGERPRINT.payment(field<string>(request.body, "reservationId") ?? "");
     case "concert":
     case "issue":
     case "poll":
@@ -879,7 +879,7 @@ export async function runCrashLoop(options: CrashLoopOptions): Promise<CrashLoop
       }
 
       options.afterKill?.(databasePath, cycle);
-      const recovered = recoverEngineState(databasePath);
+      const recovered = recoverEngineState(databasePath, { resumeAtMs: Date.now() });
       lastSeq = recovered.lastSeq;
       const check = checkState(recovered.state, ledger, world, Date.now());
       unanswered += check.unanswered;
@@ -901,7 +901,7 @@ export async function runCrashLoop(options: CrashLoopOptions): Promise<CrashLoop
         `the final SIGTERM ended the server with ${JSON.stringify(exit)}:\n${server.output()}`,
       );
     }
-    const final = recoverEngineState(databasePath);
+    const final = recoverEngineState(databasePath, { resumeAtMs: Date.now() });
     lastSeq = final.lastSeq;
     acknowledged = checkState(final.state, ledger, world, Date.now()).acknowledged;
   } finally {

@@ -2,13 +2,13 @@ import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process"
 import { fileURLToPath } from "node:url";
 
 /**
- * Child processes for the tests that need a real process (to SIGKILL it, to run it as another user,
- * to limit its file size): a TypeScript entry run with `node --import tsx`, its output collected as it
- * comes, and its whole lines handed to the test as they arrive.
+ * Child processes for the tests and scripts that need a real process (to SIGKILL it, to run it as
+ * another user, to limit its file size): a TypeScript entry run with `node --import tsx`, its output
+ * collected as it comes, and its whole lines handed to the caller as they arrive.
  */
 
 /** The repository root: children run there, so `--import tsx` resolves from its node_modules. */
-export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+export const REPO_ROOT = fileURLToPath(new URL("../", import.meta.url));
 
 export interface ChildExit {
   readonly code: number | null;
@@ -31,15 +31,20 @@ export interface TsxChildOptions {
   /** Runs the child as another user (root only), e.g. to make a file unwritable for it. */
   readonly uid?: number;
   readonly gid?: number;
+  /**
+   * The checkout the child runs from (its entry and `--import tsx` resolve there): REPO_ROOT unless
+   * told, e.g. a copy that the user in `uid` can reach (see `tests/support/as-another-user.ts`).
+   */
+  readonly cwd?: string;
   /** Runs the child under `ulimit -f` (in 512-byte blocks), so its writes fail like a full disk. */
   readonly fileSizeBlocksMax?: number;
 }
 
-/** Starts `node --import tsx <entry> <args>` in the repository root, with stdout and stderr piped. */
+/** Starts `node --import tsx <entry> <args>` in the repository root (or `cwd`), with stdout and stderr piped. */
 export function spawnTsx(entry: string, options: TsxChildOptions = {}): ChildProcess {
-  const { args = [], env, nodeArgs: before = [], uid, gid, fileSizeBlocksMax } = options;
+  const { args = [], env, nodeArgs: before = [], uid, gid, cwd = REPO_ROOT, fileSizeBlocksMax } = options;
   const nodeArgs = [...before, "--import", "tsx", entry, ...args];
-  const spawnOptions: SpawnOptions = { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"], env, uid, gid };
+  const spawnOptions: SpawnOptions = { cwd, stdio: ["ignore", "pipe", "pipe"], env, uid, gid };
   return fileSizeBlocksMax === undefined
     ? spawn(process.execPath, nodeArgs, spawnOptions)
     : spawn(

@@ -31,6 +31,8 @@ export interface ServerOptions {
   /** Runs the server as another user (root only), e.g. to make a file unwritable for it. */
   readonly uid?: number;
   readonly gid?: number;
+  /** The checkout the server runs from: REPO_ROOT unless told (a copy another user can reach, say). */
+  readonly cwd?: string;
   /** Extra Node options before the entry (e.g. `--trace-gc` for the soak). */
   readonly nodeArgs?: readonly string[];
   /** Called with every whole line the server prints on stdout. */
@@ -68,8 +70,8 @@ function serverEnv(env: Readonly<Record<string, string>>): NodeJS.ProcessEnv {
 }
 
 function spawnServer(options: ServerOptions, onLine?: (line: string) => void): WatchedChild {
-  const { nodeArgs, uid, gid } = options;
-  const child = spawnTsx(SERVER_ENTRY, { env: serverEnv(options.env), nodeArgs, uid, gid });
+  const { nodeArgs, uid, gid, cwd } = options;
+  const child = spawnTsx(SERVER_ENTRY, { env: serverEnv(options.env), nodeArgs, uid, gid, cwd });
   running.add(child);
   const watched = watchChild(child, { outputCharsMax: OUTPUT_CHARS_MAX, onLine });
   const forget = (): void => {
