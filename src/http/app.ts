@@ -1,4 +1,4 @@
-import { OpenAPIHono } from "@hono/zod-openapi";
+import type { OpenAPIHono } from "@hono/zod-openapi";
 import { swaggerUI } from "@hono/swagger-ui";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
@@ -11,6 +11,7 @@ import { registerOperationRoutes } from "./operation-routes.ts";
 import { registerQueueRoutes } from "./queue-routes.ts";
 import { registerWalletRoutes } from "./wallet-routes.ts";
 import { ClientWentAway, jsonBody } from "./json-body.ts";
+import { ValidatedOpenAPIHono } from "./validated-routes.ts";
 
 export { REQUEST_BODY_BYTES_MAX } from "./json-body.ts";
 
@@ -31,14 +32,7 @@ export type App = OpenAPIHono;
  * result; every error, whoever raises it, leaves through the same error body and status table.
  */
 export function createApp(deps: AppDeps): App {
-  const app = new OpenAPIHono({
-    defaultHook: (result, c) => {
-      if (!result.success) {
-        return sendError(c, "VALIDATION_FAILED", describeIssues(result.error.issues));
-      }
-      return undefined;
-    },
-  });
+  const app = new ValidatedOpenAPIHono();
 
   app.use(async (c, next) => {
     const startedNs = process.hrtime.bigint();
@@ -105,15 +99,6 @@ function clientWentAway(error: Error, c: Context): boolean {
   }
   const code: unknown = (error as { code?: unknown }).code;
   return c.req.raw.signal.aborted || (code === "ECONNRESET" && error.message === "aborted");
-}
-
-function describeIssues(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
-  return issues
-    .slice(0, 5)
-    .map((issue) =>
-      issue.path.length > 0 ? `${issue.path.map(String).join(".")}: ${issue.message}` : issue.message,
-    )
-    .join("; ");
 }
 
 /**
