@@ -100,7 +100,7 @@ const STAGES: readonly (readonly [string, (frame: CallFrame) => boolean])[] = [
 ];
 const OTHER = "runtime (microtasks, timers, other)";
 
-const PROFILER = fileURLToPath(new URL("./profile-on-signal.ts", import.meta.url));
+const PROFILER = fileURLToPath(new URL("./profile-on-signal.mjs", import.meta.url));
 
 function parseOptions() {
   const cli = parseCommandLine({
@@ -233,8 +233,7 @@ async function main(): Promise<void> {
       HOLD_PROFILE_PATH: profilePath,
       ...(options.writer === undefined ? {} : { JOURNAL_WRITER: options.writer }),
     },
-    // tsx first, so that the profiler preload (TypeScript) can load.
-    nodeArgs: ["--import", "tsx", "--import", PROFILER],
+    nodeArgs: ["--import", PROFILER],
     ...(options.checkout === undefined ? {} : { cwd: path.resolve(options.checkout) }),
   });
   try {
