@@ -48,10 +48,12 @@ function readLimited(incoming: IncomingMessage): Promise<string | undefined> {
             : Buffer.concat(chunks, bytes).toString("utf8"),
       );
     });
-    // A close before the end means the client hung up (or was cut off for sending too slowly); after
-    // the end, the promise is settled already and this changes nothing.
+    // A close before the whole body came means the client hung up (or was cut off for sending too
+    // slowly). Every request closes, so the error (and its costly stack) is made only for those.
     incoming.on("close", () => {
-      reject(new ClientWentAway("the request body did not arrive whole"));
+      if (!incoming.complete) {
+        reject(new ClientWentAway("the request body did not arrive whole"));
+      }
     });
     incoming.on("error", (error) => {
       reject(new ClientWentAway("the request body did not arrive whole", { cause: error }));
