@@ -1,18 +1,31 @@
 /**
- * Timed rounds with autocannon's programmatic API, and the alternation baseline, engine,
- * baseline, engine that turns noisy absolute figures into ratios measured in the same run.
+ * Timed rounds, and the alternation bare Hono, engine, raw node:http, bare Hono, engine, raw
+ * node:http that turns noisy absolute figures into ratios measured in the same run. Each round is
+ * driven by the generator that suits its requests (see bench/load.ts): wrk for static request lists
+ * and chains declared as data, autocannon for requests built by closures, the paced client for an
+ * open loop at a fixed rate.
  */
-import autocannon from "autocannon";
-import type { Client, Request as CannonRequest, Result as CannonResult } from "autocannon";
-
 import { LatencyRecorder, type Summary } from "../support/stats.ts";
-import { encoderFor, preEncode, usePreEncoded } from "./pre-encode.ts";
+import { runAutocannon, stopEarly } from "./load-autocannon.ts";
+import type { EarlyStop } from "./load-autocannon.ts";
+import { runPaced } from "./load-paced.ts";
+import { runWrk } from "./load-wrk.ts";
+import { REQUEST_TIMEOUT_S } from "./load.ts";
+import type { Generator, LoadResult } from "./load.ts";
+import { encodeForFile, encoderFor, isChainStep, isClosure, isStatic } from "./pre-encode.ts";
+import type { BenchRequest } from "./pre-encode.ts";
 import type { ServerProcess } from "./server-process.ts";
 
-export type Side = "baseline" | "engine";
+/** The engine and its two ceilings: the bare Hono app on the same stack, and raw node:http. */
+export type Side = "baseline" | "engine" | "raw";
 
-/** autocannon's per-request timeout, in seconds; a timeout fails the run. */
-export const REQUEST_TIMEOUT_S = 5;
+/** How a side is named in logs and reports. */
+export const SIDE_NAMES: Readonly<Record<Side, string>> = {
+  baseline: "bare Hono",
+  engine: "engine",
+  raw: "raw node:http",
+};
+
 export const ROUNDS_PER_SIDE = 2;
 
 /** What a workload's request closures may use while a round runs. */
@@ -29,47 +42,63 @@ export interface ClientContext {
 
 export interface Workload {
   /**
-   * The request list of one connection, which it sends in order, over and over. Static requests
-   * (no setupRequest) are encoded before the round starts and cost nothing per request while timed.
+   * The request list of one connection, which it sends in order, over and over, encoded before the
+   * round. Static requests and chain steps (see ChainStep in bench/pre-encode.ts) are sent by wrk;
+   * a list with closures (setupRequest, onResponse) by autocannon.
    */
-  requestsFor(context: ClientContext): CannonRequest[];
-  /** Every status this side may answer; anything else fails the run. */
-  expected: Record<Side, readonly number[]>;
+  requestsFor(context: ClientContext): BenchRequest[];
+  /** Every status each side may answer (both ceilings answer alike); anything else fails the run. */
+  expected: { engine: readonly number[]; ceiling: readonly number[] };
   /** The throughput that counts: "responses" (every response), or the name of one tally (e.g. "held"). */
   throughputOf: string;
 }
 
-export interface RoundResult {
+export interface RoundResult extends LoadResult {
   side: Side;
-  durationS: number;
   responses: number;
-  statuses: Record<string, number>;
   tally: Record<string, number>;
-  errors: number;
-  timeouts: number;
-  /** autocannon's own latency percentiles: whole milliseconds, coordinated-omission corrected under a rate. */
-  autocannonLatencyMs: { p50: number; p99: number; p99_9: number };
   stoppedEarly: string | undefined;
-  /** Every response time in ms (to three significant digits); not written to JSON. */
-  latency: LatencyRecorder;
 }
 
 export interface RoundOptions {
   durationS: number;
   connections: number;
-  /** Open loop: requests per second over all connections (autocannon `overallRate`). */
-  overallRate?: number;
+  /** Open loop: requests per second over all connections, evenly spaced (the paced client). */
+  ratePerS?: number;
 }
 
 /**
- * The coordinated-omission interval under a rate: the time between two sends of one connection.
- * autocannon corrects its own histogram with Math.ceil(1 / rate) = 1 ms whatever the rate (its
- * rate is per second, so that reads as a unit slip), which turns one 100 ms stall at 30 requests
- * per second per connection into 99 phantom samples; we use 1000 / rate ms. autocannon's own
- * figures are kept beside ours in the results (autocannonLatencyMs).
+ * One connection list after another, step by step (connection 0's first request, connection 1's
+ * first, …, connection 0's second, …): the order the connections would send them in together.
  */
-function correctionIntervalMs(overallRate: number, connections: number): number {
-  return (1000 * connections) / overallRate;
+function interleave(lists: readonly BenchRequest[][]): BenchRequest[] {
+  const steps = Math.max(...lists.map((list) => list.length));
+  const order: BenchRequest[] = [];
+  for (let step = 0; step < steps; step++) {
+    for (const list of lists) {
+      const request = list[step];
+      if (request !== undefined) {
+        order.push(request);
+      }
+    }
+  }
+  return order;
+}
+
+/** Which generator drives a round of these request lists. */
+function generatorFor(lists: readonly BenchRequest[][], options: RoundOptions): Generator {
+  const requests = lists.flat();
+  const closures = requests.some(isClosure);
+  if (closures && requests.some(isChainStep)) {
+    throw new Error("a workload declares chain steps or closures, not both");
+  }
+  if (options.ratePerS !== undefined) {
+    if (closures) {
+      throw new Error("the paced client sends static requests only, not closures");
+    }
+    return "paced";
+  }
+  return closures ? "autocannon" : "wrk";
 }
 
 /** Runs one timed round of a workload against a server. */
@@ -79,95 +108,66 @@ export async function runRound(
   workload: Workload,
   options: RoundOptions,
 ): Promise<RoundResult> {
-  const statuses: Record<string, number> = {};
   const tally: Record<string, number> = {};
-  const latency = new LatencyRecorder();
-  let stoppedEarly: string | undefined;
-  let stoppedAtMs: number | undefined;
-  let nextClient = 0;
-  let instance: autocannon.Instance | undefined;
-  // autocannon only notices a stop at its next sample tick; what answers in between is not counted.
-  const stop = (reason: string): void => {
-    if (stoppedEarly === undefined) {
-      stoppedEarly = reason;
-      stoppedAtMs = Date.now();
-      instance?.stop();
-    }
-  };
-  const startedMs = Date.now();
-  const rated = options.overallRate !== undefined;
-  const intervalMs = correctionIntervalMs(options.overallRate ?? 1, options.connections);
-  const encode = encoderFor(server.baseUrl);
-  const lists = Array.from({ length: options.connections }, (_, client) =>
-    preEncode(workload.requestsFor({ side, client, connections: options.connections, tally, stop }), encode),
+  const early: EarlyStop = {};
+  const stop = (reason: string): void => stopEarly(early, reason);
+  const { connections, durationS } = options;
+  const lists = Array.from({ length: connections }, (_, client) =>
+    workload.requestsFor({ side, client, connections, tally, stop }),
   );
-  const result = await new Promise<CannonResult>((resolve, reject) => {
-    instance = autocannon(
-      {
-        url: server.baseUrl,
-        connections: options.connections,
-        pipelining: 1,
-        duration: options.durationS,
-        timeout: REQUEST_TIMEOUT_S,
-        ...(rated ? { overallRate: options.overallRate } : {}),
-        setupClient: (client: Client) => usePreEncoded(client, lists[nextClient++] ?? []),
-      },
-      (error: unknown, done: CannonResult) => (error ? reject(toError(error)) : resolve(done)),
-    );
-    instance.on("response", (_client, statusCode, _bytes, responseTimeMs) => {
-      if (stoppedAtMs !== undefined) {
-        return;
-      }
-      statuses[statusCode] = (statuses[statusCode] ?? 0) + 1;
-      if (rated) {
-        latency.recordCorrected(responseTimeMs, intervalMs);
-      } else {
-        latency.record(responseTimeMs);
-      }
-    });
-  });
-  const responses = Object.values(statuses).reduce((sum, count) => sum + count, 0);
-  return {
-    side,
-    durationS: stoppedAtMs === undefined ? result.duration : (stoppedAtMs - startedMs) / 1000,
-    responses,
-    statuses,
-    tally,
-    errors: result.errors,
-    timeouts: result.timeouts,
-    autocannonLatencyMs: { p50: result.latency.p50, p99: result.latency.p99, p99_9: result.latency.p99_9 },
-    stoppedEarly,
-    latency,
-  };
-}
-
-function toError(error: unknown): Error {
-  return error instanceof Error ? error : new Error(String(error));
+  const encode = encoderFor(server.baseUrl);
+  let load: LoadResult;
+  switch (generatorFor(lists, options)) {
+    case "paced":
+      load = await runPaced(server.baseUrl, encodeForFile(interleave(lists), encode), {
+        durationS,
+        connections,
+        ratePerS: options.ratePerS ?? 0,
+      });
+      break;
+    case "wrk":
+      // Static lists go out in one list over all connections; chains need a connection each.
+      load = await runWrk(
+        server.baseUrl,
+        lists.every((list) => list.every(isStatic))
+          ? [encodeForFile(interleave(lists), encode)]
+          : lists.map((list) => encodeForFile(list, encode)),
+        { durationS, connections },
+      );
+      break;
+    case "autocannon":
+      load = await runAutocannon(server.baseUrl, lists, { durationS, connections }, early);
+      break;
+  }
+  const responses = Object.values(load.statuses).reduce((sum, count) => sum + count, 0);
+  return { ...load, side, responses, tally: { ...tally, ...load.tally }, stoppedEarly: early.reason };
 }
 
 /** The problems of one round: statuses the workload does not expect, errors, timeouts. */
 export function roundProblems(round: RoundResult, workload: Workload): string[] {
   const problems: string[] = [];
-  const expected = new Set(workload.expected[round.side]);
+  const name = SIDE_NAMES[round.side];
+  const expected = new Set(round.side === "engine" ? workload.expected.engine : workload.expected.ceiling);
   for (const [status, count] of Object.entries(round.statuses)) {
     if (!expected.has(Number(status))) {
-      problems.push(`${round.side} answered ${count} × HTTP ${status} (expected ${[...expected].join("/")})`);
+      problems.push(`${name} answered ${count} × HTTP ${status} (expected ${[...expected].join("/")})`);
     }
   }
-  if (round.errors > round.timeouts) {
-    problems.push(`${round.side}: ${round.errors - round.timeouts} connection errors`);
+  if (round.errors > 0) {
+    problems.push(`${name}: ${round.errors} connection errors`);
   }
   if (round.timeouts > 0) {
-    problems.push(`${round.side}: ${round.timeouts} requests timed out after ${REQUEST_TIMEOUT_S} s`);
+    problems.push(`${name}: ${round.timeouts} requests timed out after ${REQUEST_TIMEOUT_S} s`);
   }
   if (round.responses === 0) {
-    problems.push(`${round.side}: no response at all`);
+    problems.push(`${name}: no response at all`);
   }
   return problems;
 }
 
 /** The rounds of one side of one case, merged. */
 export interface SideSummary {
+  generator: Generator;
   durationS: number;
   responses: number;
   /** Responses per second. */
@@ -179,7 +179,8 @@ export interface SideSummary {
   ratesPerS: Record<string, number>;
   tally: Record<string, number>;
   latencyMs: Summary;
-  autocannonLatencyMs: { p50: number; p99: number; p99_9: number };
+  /** Open loop only: the paced client's own lateness, the worst round's p99, in ms. */
+  sendLagP99Ms?: number;
   stoppedEarly: string[];
   rounds: { durationS: number; rps: number; throughput: number; p50: number; p99: number }[];
 }
@@ -208,8 +209,9 @@ export function summarise(rounds: readonly RoundResult[], workload: Workload): S
     addCounts(tally, round.tally);
   }
   const perSecond = (count: number): number => (durationS > 0 ? count / durationS : 0);
-  const worst = (pick: (round: RoundResult) => number): number => Math.max(...rounds.map(pick));
+  const sendLags = rounds.flatMap((round) => (round.sendLagP99Ms === undefined ? [] : [round.sendLagP99Ms]));
   return {
+    generator: rounds[0]?.generator ?? "wrk",
     durationS,
     responses,
     rps: perSecond(responses),
@@ -218,11 +220,7 @@ export function summarise(rounds: readonly RoundResult[], workload: Workload): S
     ratesPerS: Object.fromEntries(Object.entries(tally).map(([key, count]) => [key, perSecond(count)])),
     tally,
     latencyMs: latency.summary(),
-    autocannonLatencyMs: {
-      p50: worst((round) => round.autocannonLatencyMs.p50),
-      p99: worst((round) => round.autocannonLatencyMs.p99),
-      p99_9: worst((round) => round.autocannonLatencyMs.p99_9),
-    },
+    ...(sendLags.length === 0 ? {} : { sendLagP99Ms: Math.max(...sendLags) }),
     stoppedEarly: rounds.flatMap((round) => (round.stoppedEarly === undefined ? [] : [round.stoppedEarly])),
     rounds: rounds.map((round) => ({
       durationS: round.durationS,
@@ -234,18 +232,29 @@ export function summarise(rounds: readonly RoundResult[], workload: Workload): S
   };
 }
 
-/** One engine case measured against the baseline. */
+/** One engine case measured against both ceilings. */
 export interface Comparison {
   name: string;
   baseline: SideSummary;
   engine: SideSummary;
-  /** engine / baseline: above 1 is better for throughput, worse for latency. */
+  raw: SideSummary;
+  /** engine / bare Hono: above 1 is better for throughput, worse for latency. */
   ratio: { throughput: number; p50: number; p99: number };
+  /**
+   * Raw node:http's responses per second over the engine's, driven by the same generator: how far
+   * past the engine's figure the generator can go, so the engine's figure is not the generator's.
+   */
+  generatorHeadroom: number;
 }
 
 export interface EngineCase {
   name: string;
   workload: Workload;
+}
+
+export interface Ceilings {
+  baseline: ServerProcess;
+  raw: ServerProcess;
 }
 
 export interface AlternateOptions extends RoundOptions {
@@ -259,25 +268,30 @@ export class BenchFailure extends Error {
 }
 
 /**
- * Baseline, engine cases, baseline, engine cases: the same duration, connections and requests on
- * both sides, the idle side stopped with SIGSTOP so it takes no CPU from the measured one. A short
- * warm-up on each side comes first; it is checked like any round but not counted.
+ * Bare Hono, the engine's cases, raw node:http, and again: the same duration, connections and
+ * requests on every side, the idle sides stopped with SIGSTOP so they take no CPU from the measured
+ * one. A short warm-up on each side comes first; it is checked like any round but not counted.
  */
 export async function alternate(
-  baseline: ServerProcess,
-  baselineWorkload: Workload,
+  ceilings: Ceilings,
+  ceilingWorkload: Workload,
   engine: ServerProcess,
   cases: readonly EngineCase[],
   options: AlternateOptions,
 ): Promise<Comparison[]> {
+  const servers: Record<Side, ServerProcess> = { ...ceilings, engine };
   const measure = async (
     side: Side,
     workload: Workload,
     durationS: number,
     label: string,
   ): Promise<RoundResult> => {
-    const [active, idle] = side === "baseline" ? [baseline, engine] : [engine, baseline];
-    idle.pause();
+    const active = servers[side];
+    for (const server of Object.values(servers)) {
+      if (server !== active) {
+        server.pause();
+      }
+    }
     active.resume();
     try {
       const round = await runRound(active, side, workload, { ...options, durationS });
@@ -288,13 +302,18 @@ export async function alternate(
       if (problems.length > 0) {
         throw new BenchFailure(`${label}: ${problems.join("; ")}`);
       }
+      const lag =
+        round.sendLagP99Ms === undefined ? "" : `  send lag p99 ${round.sendLagP99Ms.toFixed(2)} ms`;
       options.log(
-        `  ${label.padEnd(34)} ${(round.responses / round.durationS).toFixed(0).padStart(7)} req/s` +
-          `  ${JSON.stringify(round.statuses)}${round.stoppedEarly === undefined ? "" : `  (stopped early: ${round.stoppedEarly})`}`,
+        `  ${label.padEnd(40)} ${(round.responses / round.durationS).toFixed(0).padStart(7)} req/s` +
+          `  p99 ${round.latency.percentile(0.99).toFixed(2)} ms  ${JSON.stringify(round.statuses)}  (${round.generator})${lag}` +
+          `${round.stoppedEarly === undefined ? "" : `  (stopped early: ${round.stoppedEarly})`}`,
       );
       return round;
     } finally {
-      idle.resume();
+      for (const server of Object.values(servers)) {
+        server.resume();
+      }
     }
   };
 
@@ -303,32 +322,40 @@ export async function alternate(
   // has all the other cases' rounds to expire before that case is timed.
   const warmupCase = cases[cases.length - 1];
   if (options.warmupS > 0 && warmupCase !== undefined) {
-    await measure("baseline", baselineWorkload, options.warmupS, "warm-up baseline");
+    await measure("baseline", ceilingWorkload, options.warmupS, `warm-up ${SIDE_NAMES.baseline}`);
     await measure("engine", warmupCase.workload, options.warmupS, `warm-up engine ${warmupCase.name}`);
+    await measure("raw", ceilingWorkload, options.warmupS, `warm-up ${SIDE_NAMES.raw}`);
   }
   const baselineRounds: RoundResult[] = [];
+  const rawRounds: RoundResult[] = [];
   const engineRounds = cases.map((): RoundResult[] => []);
   for (let round = 1; round <= ROUNDS_PER_SIDE; round++) {
     baselineRounds.push(
-      await measure("baseline", baselineWorkload, options.durationS, `round ${round} baseline`),
+      await measure("baseline", ceilingWorkload, options.durationS, `round ${round} ${SIDE_NAMES.baseline}`),
     );
     for (const [index, engineCase] of cases.entries()) {
       const label = `round ${round} engine ${engineCase.name}`;
       engineRounds[index]?.push(await measure("engine", engineCase.workload, options.durationS, label));
     }
+    rawRounds.push(
+      await measure("raw", ceilingWorkload, options.durationS, `round ${round} ${SIDE_NAMES.raw}`),
+    );
   }
-  const baselineSummary = summarise(baselineRounds, baselineWorkload);
+  const baseline = summarise(baselineRounds, ceilingWorkload);
+  const raw = summarise(rawRounds, ceilingWorkload);
   return cases.map((engineCase, index) => {
     const engineSummary = summarise(engineRounds[index] ?? [], engineCase.workload);
     return {
       name: engineCase.name,
-      baseline: baselineSummary,
+      baseline,
       engine: engineSummary,
+      raw,
       ratio: {
-        throughput: engineSummary.throughput / baselineSummary.throughput,
-        p50: engineSummary.latencyMs.p50 / baselineSummary.latencyMs.p50,
-        p99: engineSummary.latencyMs.p99 / baselineSummary.latencyMs.p99,
+        throughput: engineSummary.throughput / baseline.throughput,
+        p50: engineSummary.latencyMs.p50 / baseline.latencyMs.p50,
+        p99: engineSummary.latencyMs.p99 / baseline.latencyMs.p99,
       },
+      generatorHeadroom: raw.rps / engineSummary.rps,
     };
   });
 }

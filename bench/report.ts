@@ -1,13 +1,15 @@
 /**
- * Results out: a table in the terminal, `bench/results/latest.json`, and a hand-written SVG chart
- * (throughput ratio per case, latency percentiles on a log scale) for the README.
+ * Results out: a table in the terminal, a JSON file per run, and a hand-written SVG chart (throughput
+ * ratio per case, latency percentiles on a log scale) for the README.
  */
 import { mkdir, writeFile } from "node:fs/promises";
 
 import { formatMs, formatNumber, formatRatio } from "../support/format.ts";
 import type { MachineInfo } from "./machine.ts";
+import { SIDE_NAMES } from "./measure.ts";
 import type { Comparison, SideSummary } from "./measure.ts";
-import type { ScenarioResult } from "./scenario-kit.ts";
+import { GENERATOR_HEADROOM_MIN, THROUGHPUT_VS_BASELINE } from "./scenario-kit.ts";
+import type { ScenarioResult, TargetCheck } from "./scenario-kit.ts";
 
 export interface RunReport {
   generatedAt: string;
@@ -18,7 +20,10 @@ export interface RunReport {
   summary: { failures: number; targets: number; targetsPassed: number };
 }
 
+/** Every run's JSON, and the latest full run's JSON and chart (the README shows the chart). */
 const RESULTS_DIR = new URL("results/", import.meta.url);
+/** `--quick` runs (CI) write here, ignored by git, so they never replace the README's chart. */
+const QUICK_RESULTS_DIR = new URL("quick/", RESULTS_DIR);
 
 function statusText(side: SideSummary): string {
   return Object.entries(side.statuses)
@@ -26,37 +31,94 @@ function statusText(side: SideSummary): string {
     .join(" ");
 }
 
+/** Under a fixed offered rate every side answers what is offered: a throughput ratio says nothing. */
+function isOpenLoop(scenario: ScenarioResult): boolean {
+  return scenario.figures.offeredRate !== undefined;
+}
+
+/** engine/bare Hono/raw node:http, e.g. of a latency percentile. */
+function threeSides(comparison: Comparison, pick: (side: SideSummary) => number): string {
+  return [comparison.engine, comparison.baseline, comparison.raw]
+    .map((side) => formatMs(pick(side)))
+    .join("/");
+}
+
+function formatFigure(value: number, unit: string): string {
+  return unit === "×" ? formatRatio(value) : `${formatMs(value)}${unit}`;
+}
+
+function formatCheck(scenario: string, check: TargetCheck): string {
+  const value = formatFigure(check.value, check.unit);
+  if (check.comparison === "reported") {
+    return `  ----  ${scenario}: ${check.description} ${value} (reported, no target)`;
+  }
+  const comparison = check.comparison === ">=" ? "≥" : "≤";
+  const threshold = formatFigure(check.threshold, check.unit);
+  return `  ${check.pass ? "PASS" : "MISS"}  ${scenario}: ${check.description} ${value} (target ${comparison} ${threshold})`;
+}
+
+/**
+ * The proof that the load generator is not what was measured: the engine's best closed-loop figure of
+ * the run, and how fast the same generator drove raw node:http on the same requests.
+ */
+function generatorLine(report: RunReport): string {
+  const closedLoop = report.scenarios
+    .filter((scenario) => !isOpenLoop(scenario))
+    .flatMap((scenario) => scenario.comparisons.map((comparison) => ({ scenario, comparison })));
+  const best = closedLoop.reduce<(typeof closedLoop)[number] | undefined>(
+    (found, each) =>
+      found === undefined || each.comparison.engine.rps > found.comparison.engine.rps ? each : found,
+    undefined,
+  );
+  if (best === undefined) {
+    return "load generator: no closed-loop scenario ran";
+  }
+  const { engine, raw, generatorHeadroom } = best.comparison;
+  const pass = generatorHeadroom >= GENERATOR_HEADROOM_MIN;
+  return (
+    `load generator: the engine's best is ${formatNumber(engine.rps)} req/s (${best.scenario.name}: ${best.comparison.name}); ` +
+    `${raw.generator} drove ${SIDE_NAMES.raw} at ${formatNumber(raw.rps)} req/s on the same requests, ` +
+    `${formatRatio(generatorHeadroom)} (target ≥ ${formatRatio(GENERATOR_HEADROOM_MIN)}): ${pass ? "PASS" : "MISS"}`
+  );
+}
+
 /** The terminal table: one row per engine case, then targets, figures and warnings. */
 export function formatTable(report: RunReport): string {
   const header = [
     "scenario",
     "case",
+    "generator",
     "engine/s",
-    "baseline/s",
-    "ratio",
-    "p50 ms e/b",
-    "p99 ms e/b",
+    "Hono/s",
+    "raw/s",
+    "engine/Hono",
+    "raw/engine",
+    "p50 ms e/H/r",
+    "p99 ms e/H/r",
     "p99.9 e",
     "engine statuses",
   ];
+  const leftAligned = new Set([0, 1, 2, header.length - 1]);
   const rows: string[][] = [];
   for (const scenario of report.scenarios) {
     if (scenario.failure !== undefined) {
-      rows.push([scenario.name, "FAILED", "", "", "", "", "", "", ""]);
+      rows.push([scenario.name, "FAILED", ...header.slice(2).map(() => "")]);
       continue;
     }
-    // Under a fixed offered rate both sides answer what is offered: the ratio says nothing.
-    const openLoop = scenario.figures.offeredRate !== undefined;
+    const openLoop = isOpenLoop(scenario);
     for (const comparison of scenario.comparisons) {
-      const { engine, baseline, ratio } = comparison;
+      const { engine, baseline, raw, ratio } = comparison;
       rows.push([
         scenario.name,
         comparison.name,
+        engine.generator,
         formatNumber(engine.throughput),
         formatNumber(baseline.throughput),
+        formatNumber(raw.throughput),
         openLoop ? "open loop" : formatRatio(ratio.throughput),
-        `${formatMs(engine.latencyMs.p50)}/${formatMs(baseline.latencyMs.p50)}`,
-        `${formatMs(engine.latencyMs.p99)}/${formatMs(baseline.latencyMs.p99)}`,
+        openLoop ? "" : formatRatio(comparison.generatorHeadroom),
+        threeSides(comparison, (side) => side.latencyMs.p50),
+        threeSides(comparison, (side) => side.latencyMs.p99),
         formatMs(engine.latencyMs.p99_9),
         statusText(engine),
       ]);
@@ -68,25 +130,22 @@ export function formatTable(report: RunReport): string {
   const line = (cells: readonly string[]): string =>
     cells
       .map((cell, column) =>
-        column < 2 || column === 8 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0),
+        leftAligned.has(column) ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0),
       )
-      .join("  ");
+      .join("  ")
+      .trimEnd();
   const out = [line(header), widths.map((width) => "-".repeat(width)).join("  "), ...rows.map(line), ""];
 
   out.push(
-    "targets (engine / baseline measured in the same run)" +
+    `targets (ratios to ${SIDE_NAMES.baseline} measured in the same run, ${report.options.connections} connections)` +
       (report.options.quick ? ", not enforced with --quick:" : ":"),
   );
   for (const scenario of report.scenarios) {
     for (const check of scenario.targets) {
-      const value = check.unit === "×" ? formatRatio(check.value) : `${formatMs(check.value)}${check.unit}`;
-      const threshold = check.unit === "×" ? formatRatio(check.threshold) : `${check.threshold}${check.unit}`;
-      out.push(
-        `  ${check.pass ? "PASS" : "MISS"}  ${scenario.name}: ${check.description} ${value} (target ${check.comparison} ${threshold})`,
-      );
+      out.push(formatCheck(scenario.name, check));
     }
   }
-  out.push("");
+  out.push("", generatorLine(report), "");
   for (const scenario of report.scenarios) {
     const figures = Object.entries(scenario.figures).map(
       ([key, value]) => `${key}=${formatNumber(value, Number.isInteger(value) ? 0 : 2)}`,
@@ -119,6 +178,7 @@ const ROW_HEIGHT = 22;
 const PLOT_WIDTH = WIDTH - LABEL_WIDTH - 40;
 const ENGINE_COLOUR = "#2f6fdf";
 const BASELINE_COLOUR = "#9aa0a6";
+const RAW_COLOUR = "#3c9a5f";
 const MISSED_COLOUR = "#d9822b";
 const VALUE_LABEL_WIDTH = 32;
 
@@ -134,13 +194,13 @@ function chartRows(report: RunReport): ChartRow[] {
   return report.scenarios.flatMap((scenario) =>
     scenario.comparisons.map((comparison) => {
       const throughputTarget = scenario.targets.find(
-        (check) => check.unit === "×" && check.description.includes("vs baseline"),
+        (check) => check.description === THROUGHPUT_VS_BASELINE && check.comparison !== "reported",
       );
       return {
         label: scenario.comparisons.length > 1 ? `${scenario.name}: ${comparison.name}` : scenario.name,
         comparison,
         targetRatio: throughputTarget?.threshold,
-        rateLimited: scenario.figures.offeredRate !== undefined,
+        rateLimited: isOpenLoop(scenario),
       };
     }),
   );
@@ -156,7 +216,7 @@ function ratioPanel(rows: readonly ChartRow[], top: number): { svg: string[]; he
   );
   const x = (value: number): number => LABEL_WIDTH + (Math.max(0, value) / scaleMax) * PLOT_WIDTH;
   const svg = [
-    `<text x="20" y="${top + 16}" class="title">Throughput, engine / baseline (same run; 1.0 = the bare-Hono ceiling)</text>`,
+    `<text x="20" y="${top + 16}" class="title">Throughput, engine / bare Hono (same run; 1.0 = the bare-Hono ceiling)</text>`,
   ];
   const plotTop = top + 30;
   const plotBottom = plotTop + measured.length * ROW_HEIGHT;
@@ -198,9 +258,13 @@ function ratioPanel(rows: readonly ChartRow[], top: number): { svg: string[]; he
   return { svg, height: plotBottom + 40 - top };
 }
 
+/** Latency rows are taller than ratio rows: three sides each. */
+const LATENCY_ROW_HEIGHT = ROW_HEIGHT + 12;
+const LATENCY_LINE_HEIGHT = 10;
+
 function latencyPanel(rows: readonly ChartRow[], top: number): { svg: string[]; height: number } {
   const values = rows.flatMap((row) =>
-    [row.comparison.engine, row.comparison.baseline].flatMap((side) => [
+    [row.comparison.engine, row.comparison.baseline, row.comparison.raw].flatMap((side) => [
       side.latencyMs.p50,
       side.latencyMs.p99_9,
     ]),
@@ -213,19 +277,19 @@ function latencyPanel(rows: readonly ChartRow[], top: number): { svg: string[]; 
     ((Math.log10(Math.max(low, value)) - Math.log10(low)) / (Math.log10(high) - Math.log10(low))) *
       PLOT_WIDTH;
   const svg = [
-    `<text x="20" y="${top + 16}" class="title">Latency, ms (log scale): p50 ● p99 ■ p99.9 ▲ — engine blue, baseline grey</text>`,
+    `<text x="20" y="${top + 16}" class="title">Latency, ms (log scale): p50 ● p99 ■ p99.9 ▲ — engine blue, bare Hono grey, raw node:http green</text>`,
   ];
   const plotTop = top + 30;
-  const lineHeight = ROW_HEIGHT / 2;
   rows.forEach((row, index) => {
-    const y = plotTop + index * (ROW_HEIGHT + 6);
+    const y = plotTop + index * LATENCY_ROW_HEIGHT;
     svg.push(
-      `<text x="${LABEL_WIDTH - 8}" y="${y + 15}" text-anchor="end">${escapeXml(row.label + (row.rateLimited ? " (open loop)" : ""))}</text>`,
+      `<text x="${LABEL_WIDTH - 8}" y="${y + 19}" text-anchor="end">${escapeXml(row.label + (row.rateLimited ? " (open loop)" : ""))}</text>`,
     );
     (
       [
         [row.comparison.engine, ENGINE_COLOUR, y + 6],
-        [row.comparison.baseline, BASELINE_COLOUR, y + 6 + lineHeight],
+        [row.comparison.baseline, BASELINE_COLOUR, y + 6 + LATENCY_LINE_HEIGHT],
+        [row.comparison.raw, RAW_COLOUR, y + 6 + 2 * LATENCY_LINE_HEIGHT],
       ] as const
     ).forEach(([side, colour, cy]) => {
       const { p50, p99, p99_9 } = side.latencyMs;
@@ -240,7 +304,7 @@ function latencyPanel(rows: readonly ChartRow[], top: number): { svg: string[]; 
       );
     });
   });
-  const plotBottom = plotTop + rows.length * (ROW_HEIGHT + 6);
+  const plotBottom = plotTop + rows.length * LATENCY_ROW_HEIGHT;
   for (let tick = low; tick <= high * 1.0001; tick *= 10) {
     const tx = x(tick).toFixed(1);
     svg.push(
@@ -253,7 +317,7 @@ function latencyPanel(rows: readonly ChartRow[], top: number): { svg: string[]; 
 
 export function renderSvg(report: RunReport): string {
   const rows = chartRows(report);
-  const heading = `ticket on-sale engine vs bare Hono — ${report.machine.cpuModel}, ${report.machine.cores} cores, Node ${report.machine.node}, ${report.options.connections} connections${report.options.quick ? ", --quick" : ""}, ${report.generatedAt.slice(0, 16).replace("T", " ")} UTC`;
+  const heading = `ticket on-sale engine vs bare Hono and raw node:http — ${report.machine.cpuModel}, ${report.machine.cores} cores, Node ${report.machine.node}, ${report.options.connections} connections${report.options.quick ? ", --quick" : ""}, ${report.generatedAt.slice(0, 16).replace("T", " ")} UTC`;
   const ratio = ratioPanel(rows, 34);
   const latency = latencyPanel(rows, 34 + ratio.height + 10);
   const height = 34 + ratio.height + 10 + latency.height + 10;
@@ -269,12 +333,29 @@ export function renderSvg(report: RunReport): string {
   ].join("\n");
 }
 
-/** Writes `bench/results/latest.json` and `bench/results/latest.svg`; returns their paths. */
-export async function writeResults(report: RunReport): Promise<string[]> {
-  await mkdir(RESULTS_DIR, { recursive: true });
-  const json = new URL("latest.json", RESULTS_DIR);
-  const svg = new URL("latest.svg", RESULTS_DIR);
-  await writeFile(json, `${JSON.stringify(report, null, 2)}\n`);
-  await writeFile(svg, renderSvg(report));
-  return [json.pathname, svg.pathname];
+/**
+ * Writes the run's results and returns the paths written: every full-length run keeps its own
+ * `bench/results/<time>.json`; one of every scenario also becomes `latest.json` and `latest.svg`
+ * (the README's chart). `--quick` runs write `bench/results/quick/latest.{json,svg}` only.
+ */
+export async function writeResults(report: RunReport, everyScenario: boolean): Promise<string[]> {
+  const json = `${JSON.stringify(report, null, 2)}\n`;
+  const files: [URL, string][] = [];
+  if (report.options.quick) {
+    files.push([new URL("latest.json", QUICK_RESULTS_DIR), json]);
+    files.push([new URL("latest.svg", QUICK_RESULTS_DIR), renderSvg(report)]);
+  } else {
+    // A file name without colons: 2026-11-21T10-15-00Z.json.
+    const stamp = report.generatedAt.replace(/\.\d+Z$/, "Z").replaceAll(":", "-");
+    files.push([new URL(`${stamp}.json`, RESULTS_DIR), json]);
+    if (everyScenario) {
+      files.push([new URL("latest.json", RESULTS_DIR), json]);
+      files.push([new URL("latest.svg", RESULTS_DIR), renderSvg(report)]);
+    }
+  }
+  for (const [file, text] of files) {
+    await mkdir(new URL(".", file), { recursive: true });
+    await writeFile(file, text);
+  }
+  return files.map(([file]) => file.pathname);
 }

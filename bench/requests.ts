@@ -106,5 +106,9 @@ export async function captureRefusedHold(
   return refused;
 }
 
-/** Reads the reservation id of a hold reply without parsing the whole body on the load generator. */
-export const RESERVATION_ID = /"reservationId":"([^"]+)"/;
+/**
+ * Reads the reservation id of a hold reply without parsing the whole body on the load generator:
+ * one pattern that Lua (wrk's chain steps) and JavaScript (autocannon's closures) read alike.
+ */
+export const RESERVATION_ID_PATTERN = '"reservationId":"([^"]+)"';
+export const RESERVATION_ID = new RegExp(RESERVATION_ID_PATTERN);

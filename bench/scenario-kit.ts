@@ -1,15 +1,16 @@
 /**
  * What every scenario shares: options, results, targets, and the life cycle of one measurement:
  * start the engine on a fresh journal, set up data, check each endpoint and capture its reply, start
- * the baseline with those replies, check it answers the same way, alternate, stop both.
+ * the two ceilings (bare Hono, raw node:http) with those replies, check they answer the same way,
+ * alternate, stop all three.
  */
-import type { BaselineRoute } from "./baseline-server.ts";
+import type { CeilingRoute } from "./ceiling-routes.ts";
 import { startEngine } from "./engine-process.ts";
 import type { EngineProcess, EngineShutdown } from "./engine-process.ts";
 import { ApiClient } from "./http-client.ts";
-import { alternate, BenchFailure } from "./measure.ts";
-import type { Comparison, EngineCase, Workload } from "./measure.ts";
-import { startBaseline } from "./server-process.ts";
+import { alternate, BenchFailure, SIDE_NAMES } from "./measure.ts";
+import type { Ceilings, Comparison, EngineCase, Workload } from "./measure.ts";
+import { startCeiling } from "./server-process.ts";
 import type { ServerProcess } from "./server-process.ts";
 
 export interface BenchOptions {
@@ -26,7 +27,8 @@ export interface BenchOptions {
 export interface TargetCheck {
   description: string;
   value: number;
-  comparison: ">=" | "<=";
+  /** "reported": a figure shown for what it is, with no target (it always passes). */
+  comparison: ">=" | "<=" | "reported";
   threshold: number;
   unit: string;
   pass: boolean;
@@ -62,9 +64,48 @@ export function target(
   return { description, value, comparison, threshold, unit, pass: Number.isFinite(value) && pass };
 }
 
-/** One request a scenario sends to check an endpoint before timing, and whose reply the baseline repeats. */
+/** A figure reported beside the targets, with none of its own. */
+export function reported(description: string, value: number, unit = "×"): TargetCheck {
+  return { description, value, comparison: "reported", threshold: Number.NaN, unit, pass: true };
+}
+
+/** What the chart looks for: the engine's throughput over bare Hono's, the figure most targets are set on. */
+export const THROUGHPUT_VS_BASELINE = "throughput vs bare Hono";
+
+/** The engine / bare Hono throughput of a case, against a target ratio or only reported. */
+export function throughputTarget(
+  comparison: Comparison | undefined,
+  threshold: number | "reported",
+): TargetCheck {
+  const ratio = comparison?.ratio.throughput ?? Number.NaN;
+  return threshold === "reported"
+    ? reported(THROUGHPUT_VS_BASELINE, ratio)
+    : target(THROUGHPUT_VS_BASELINE, ratio, ">=", threshold);
+}
+
+/**
+ * How far past the engine the load generator must drive raw node:http in the same scenario: below
+ * this, the engine's figure could be the generator's.
+ */
+export const GENERATOR_HEADROOM_MIN = 1.5;
+
+/** The load generator's proof for a closed-loop scenario: raw node:http / the engine's best case. */
+export function generatorTarget(comparisons: readonly Comparison[]): TargetCheck {
+  const best = comparisons.reduce<Comparison | undefined>(
+    (found, each) => (found === undefined || each.engine.rps > found.engine.rps ? each : found),
+    undefined,
+  );
+  return target(
+    `load generator (${best?.raw.generator ?? "–"}): ${SIDE_NAMES.raw} / the engine's best`,
+    best?.generatorHeadroom ?? Number.NaN,
+    ">=",
+    GENERATOR_HEADROOM_MIN,
+  );
+}
+
+/** One request a scenario sends to check an endpoint before timing, and whose reply the ceilings repeat. */
 export interface Probe {
-  method: BaselineRoute["method"];
+  method: CeilingRoute["method"];
   /** The engine's route pattern, e.g. `/api/v1/schedules/:scheduleId/seats`. */
   pattern: string;
   path: string;
@@ -76,11 +117,11 @@ export interface Probe {
 
 export interface CapturedRoute {
   probe: Probe;
-  route: BaselineRoute;
+  route: CeilingRoute;
   bytes: number;
 }
 
-/** Sends a probe to the engine, insists on its status, and keeps the reply for the baseline. */
+/** Sends a probe to the engine, insists on its status, and keeps the reply for the ceilings. */
 export async function capture(api: ApiClient, probe: Probe): Promise<CapturedRoute> {
   const reply = await api.expect(probe.status, probe.method, probe.path, {
     ...(probe.body === undefined ? {} : { body: probe.body }),
@@ -96,9 +137,9 @@ export async function capture(api: ApiClient, probe: Probe): Promise<CapturedRou
   };
 }
 
-/** The baseline must answer every captured route with the engine's status and the same number of bytes. */
-async function checkBaseline(baseline: ServerProcess, routes: readonly CapturedRoute[]): Promise<string[]> {
-  const api = new ApiClient(baseline.baseUrl);
+/** A ceiling must answer every captured route with the engine's status and the same number of bytes. */
+async function checkCeiling(ceiling: ServerProcess, routes: readonly CapturedRoute[]): Promise<string[]> {
+  const api = new ApiClient(ceiling.baseUrl);
   const warnings: string[] = [];
   try {
     for (const { probe, bytes } of routes) {
@@ -106,10 +147,10 @@ async function checkBaseline(baseline: ServerProcess, routes: readonly CapturedR
         ...(probe.body === undefined ? {} : { body: probe.body }),
         ...(probe.headers === undefined ? {} : { headers: probe.headers }),
       });
-      const baselineBytes = Buffer.byteLength(reply.text);
-      if (baselineBytes !== bytes) {
+      const ceilingBytes = Buffer.byteLength(reply.text);
+      if (ceilingBytes !== bytes) {
         warnings.push(
-          `baseline ${probe.method} ${probe.pattern} answers ${baselineBytes} bytes, the engine ${bytes}`,
+          `${ceiling.name} ${probe.method} ${probe.pattern} answers ${ceilingBytes} bytes, the engine ${bytes}`,
         );
       }
     }
@@ -122,10 +163,11 @@ async function checkBaseline(baseline: ServerProcess, routes: readonly CapturedR
 /** What a scenario prepares on a running engine before anything is timed. */
 export interface Prepared {
   routes: CapturedRoute[];
-  baselineWorkload: Workload;
+  /** What both ceilings are sent. */
+  ceilingWorkload: Workload;
   cases: EngineCase[];
   /** Work on the engine before the alternation, e.g. finding the open-loop rate from its maximum. */
-  before?: (engine: EngineProcess) => Promise<{ overallRate: number; figures: Record<string, number> }>;
+  before?: (engine: EngineProcess) => Promise<{ ratePerS: number; figures: Record<string, number> }>;
   figures?: Record<string, number>;
 }
 
@@ -147,7 +189,7 @@ export async function measureScenario(
 ): Promise<Measured> {
   const warnings: string[] = [];
   const engine = await startEngine(options.engineCommand, engineEnv);
-  let baseline: ServerProcess | undefined;
+  const started: ServerProcess[] = [];
   let comparisons: Comparison[] = [];
   let figures: Record<string, number> = {};
   let shutdown: EngineShutdown | undefined;
@@ -161,23 +203,37 @@ export async function measureScenario(
       api.close();
     }
     options.log(`  set-up and endpoint checks took ${((Date.now() - setupStartedMs) / 1000).toFixed(1)} s`);
-    baseline = await startBaseline(prepared.routes.map((captured) => captured.route));
-    warnings.push(...(await checkBaseline(baseline, prepared.routes)));
+    const routes = prepared.routes.map((captured) => captured.route);
+    // Each one is kept as soon as it runs, so it is stopped whatever fails next.
+    const start = async (side: keyof Ceilings): Promise<ServerProcess> => {
+      const server = await startCeiling(side, routes);
+      started.push(server);
+      return server;
+    };
+    const ceilings: Ceilings = { baseline: await start("baseline"), raw: await start("raw") };
+    for (const ceiling of started) {
+      warnings.push(...(await checkCeiling(ceiling, prepared.routes)));
+    }
     const before = await prepared.before?.(engine);
     figures = { ...prepared.figures, ...before?.figures };
-    comparisons = await alternate(baseline, prepared.baselineWorkload, engine, prepared.cases, {
+    comparisons = await alternate(ceilings, prepared.ceilingWorkload, engine, prepared.cases, {
       durationS: options.durationS,
       connections: options.connections,
       warmupS: options.warmupS,
       log: options.log,
-      ...(before === undefined ? {} : { overallRate: before.overallRate }),
+      ...(before === undefined ? {} : { ratePerS: before.ratePerS }),
     });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    const baselineLog = baseline?.exited === true ? `\n  baseline output:\n${baseline.logTail()}` : "";
-    throw new BenchFailure(`${message}\n  engine output (last lines):\n${engine.logTail()}${baselineLog}`);
+    const ceilingLogs = started
+      .filter((ceiling) => ceiling.exited)
+      .map((ceiling) => `\n  ${ceiling.name} output:\n${ceiling.logTail()}`)
+      .join("");
+    throw new BenchFailure(`${message}\n  engine output (last lines):\n${engine.logTail()}${ceilingLogs}`);
   } finally {
-    await baseline?.stop();
+    for (const ceiling of started) {
+      await ceiling.stop();
+    }
     const engineAlive = !engine.exited;
     shutdown = await engine.stopAndClean();
     if (engineAlive && shutdown.exitCode !== 0) {

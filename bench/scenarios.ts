@@ -1,7 +1,8 @@
 /**
  * The benchmark scenarios of issue 5, and issue 4's `queue-poll`, in the order `npm run bench` runs
  * them. Each one sets its data up through the public API, checks every endpoint it will time (a
- * fast 409 is not throughput), and measures the engine against the bare-Hono baseline in the same run.
+ * fast 409 is not throughput), and measures the engine against its two ceilings, bare Hono on the
+ * same stack and raw node:http, in the same run.
  */
 import type { Scenario } from "./scenario-kit.ts";
 import { browse } from "./scenarios/browse.ts";

@@ -1,6 +1,6 @@
 /**
- * Servers under test run as child processes, so the engine and the baseline pay the same process
- * costs and the load generator (this process) never shares an event loop with either of them.
+ * Servers under test run as child processes, so the engine and its two ceilings pay the same process
+ * costs and never share an event loop with this process or with the load generators.
  */
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
@@ -8,7 +8,8 @@ import { once } from "node:events";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 
-import type { BaselineRoute } from "./baseline-server.ts";
+import { CEILING_PORT_ENV, CEILING_ROUTES_ENV } from "./ceiling-routes.ts";
+import type { CeilingRoute } from "./ceiling-routes.ts";
 
 /** The repository root: the engine runs from here exactly as `npm start` would. */
 export const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -161,18 +162,27 @@ export async function startServerProcess(options: StartOptions): Promise<ServerP
   );
 }
 
-/** Starts the bare-Hono baseline with the routes (and captured replies) of one scenario. */
-export async function startBaseline(routes: readonly BaselineRoute[]): Promise<ServerProcess> {
+/** The ceiling servers, by side: each a TypeScript entry next to this file. */
+const CEILING_ENTRIES = {
+  baseline: "baseline-server.ts",
+  raw: "raw-http-server.ts",
+} as const;
+
+/** Starts one ceiling (bare Hono, or raw node:http) with the routes and captured replies of one scenario. */
+export async function startCeiling(
+  side: keyof typeof CEILING_ENTRIES,
+  routes: readonly CeilingRoute[],
+): Promise<ServerProcess> {
   const port = await freePort();
   return startServerProcess({
-    name: "baseline",
+    name: side === "baseline" ? "bare Hono" : "raw node:http",
     command: [
       process.execPath,
       "--import",
       "tsx",
-      fileURLToPath(new URL("baseline-server.ts", import.meta.url)),
+      fileURLToPath(new URL(CEILING_ENTRIES[side], import.meta.url)),
     ],
-    env: { BASELINE_PORT: String(port), BASELINE_ROUTES: JSON.stringify(routes) },
+    env: { [CEILING_PORT_ENV]: String(port), [CEILING_ROUTES_ENV]: JSON.stringify(routes) },
     port,
   });
 }

@@ -4,7 +4,12 @@
  * coordinated omission the way HdrHistogram's `recordValueWithExpectedInterval` does.
  */
 import type { IntervalHistogram } from "node:perf_hooks";
-import { build, type Histogram } from "hdr-histogram-js";
+import {
+  build,
+  decodeFromCompressedBase64,
+  encodeIntoCompressedBase64,
+  type Histogram,
+} from "hdr-histogram-js";
 
 /**
  * The nearest rank of a percentile: the 1-based rank of the smallest sample with at least `fraction`
@@ -111,8 +116,9 @@ export class LatencyRecorder {
     return this.histogram.totalCount;
   }
 
-  record(valueMs: number): void {
-    this.histogram.recordValue(toUnits(valueMs));
+  /** Records one response time, or `count` of the same (e.g. a bucket of another tool's histogram). */
+  record(valueMs: number, count = 1): void {
+    this.histogram.recordValueWithCount(toUnits(valueMs), count);
   }
 
   /**
@@ -123,6 +129,18 @@ export class LatencyRecorder {
    */
   recordCorrected(valueMs: number, expectedIntervalMs: number): void {
     this.histogram.recordValueWithExpectedInterval(toUnits(valueMs), toUnits(expectedIntervalMs));
+  }
+
+  /** The recorded values as text (HdrHistogram's compressed base64), e.g. to pass from a child process. */
+  encode(): string {
+    return encodeIntoCompressedBase64(this.histogram);
+  }
+
+  /** A recorder holding the values of {@link encode}'s text. */
+  static decode(text: string): LatencyRecorder {
+    const recorder = new LatencyRecorder();
+    recorder.histogram.add(decodeFromCompressedBase64(text));
+    return recorder;
   }
 
   /** Adds every value another recorder holds. */

@@ -2,24 +2,22 @@
  * scaling: hold-and-release throughput for schedules of 50, 5,000 and 100,000 seats, and with 1,
  * 100 and 1,000 schedules live. The cost of a hold must not grow with either.
  */
-import type { Request as CannonRequest } from "autocannon";
-
 import { seededRandom } from "../../src/engine/seeded-random.ts";
 import { formatNumber } from "../../support/format.ts";
 import { BenchFailure } from "../measure.ts";
 import type { EngineCase, Workload } from "../measure.ts";
+import { CAPTURE_PLACEHOLDER } from "../pre-encode.ts";
+import type { BenchRequest } from "../pre-encode.ts";
 import {
   authHeaders,
-  dynamic,
   holdBody,
   holdProbe,
-  parked,
   PAYLOAD_SEED,
-  RESERVATION_ID,
+  RESERVATION_ID_PATTERN,
   RESERVATIONS_PATH,
   sizes,
 } from "../requests.ts";
-import { capture, guarded, measureScenario, target } from "../scenario-kit.ts";
+import { capture, generatorTarget, guarded, measureScenario, target } from "../scenario-kit.ts";
 import type { Scenario } from "../scenario-kit.ts";
 import { activeTokens, createConcert, field, stringField, userIds } from "../setup.ts";
 
@@ -38,15 +36,12 @@ interface LiveSchedule {
   concert: number;
 }
 
-interface HoldContext {
-  reservationId?: string;
-  auth?: Record<string, string>;
-}
-
 /**
  * Each connection holds a seat and releases it, over and over, so even a 50-seat schedule stays
  * free and every case measures the same work. Connection c only uses seats c+1, c+1+n, … and its
  * own users, so connections never collide (except on schedules with fewer seats than connections).
+ * A release takes the reservation id of the hold before it on its connection (a chain step, which
+ * wrk runs); a refused hold is not released.
  */
 function holdReleaseWorkload(
   live: readonly LiveSchedule[],
@@ -57,12 +52,12 @@ function holdReleaseWorkload(
   // When every schedule has a seat per connection, collisions are impossible and a 409 is a bug.
   const collisions = Math.min(...live.map((schedule) => schedule.seats)) < connections;
   return {
-    expected: { engine: collisions ? [200, 201, 409] : [200, 201], baseline: [200, 201] },
+    expected: { engine: collisions ? [200, 201, 409] : [200, 201], ceiling: [200, 201] },
     throughputOf: "held",
-    requestsFor: ({ client, tally }) => {
+    requestsFor: ({ client }) => {
       const random = seededRandom(seed + client);
       const usersPerClient = Math.floor((tokens[0]?.length ?? 0) / connections);
-      const requests: CannonRequest[] = [];
+      const requests: BenchRequest[] = [];
       for (let step = 0; step < CHAIN_STEPS_PER_CLIENT; step++) {
         const schedule = live[random.int(0, live.length - 1)] ?? live[0];
         if (schedule === undefined) {
@@ -81,25 +76,14 @@ function holdReleaseWorkload(
             path: RESERVATIONS_PATH,
             headers: auth,
             body: holdBody(schedule.scheduleId, seat),
-            onResponse: (status, body, context: HoldContext) => {
-              context.reservationId = status === 201 ? RESERVATION_ID.exec(body)?.[1] : undefined;
-              context.auth = auth;
-              if (status === 201) {
-                tally.held = (tally.held ?? 0) + 1;
-              }
-            },
+            capture: { status: 201, pattern: RESERVATION_ID_PATTERN },
+            tally: { status: 201, name: "held" },
           },
           {
-            setupRequest: (request, context: HoldContext) =>
-              context.reservationId === undefined
-                ? parked(request)
-                : dynamic(
-                    request,
-                    "DELETE",
-                    `${RESERVATIONS_PATH}/${context.reservationId}`,
-                    context.auth ?? {},
-                    undefined,
-                  ),
+            method: "DELETE",
+            path: `${RESERVATIONS_PATH}/${CAPTURE_PLACEHOLDER}`,
+            headers: auth,
+            usesCapture: true,
           },
         );
       }
@@ -160,7 +144,7 @@ export const scaling: Scenario = {
             workload: holdReleaseWorkload(live, tokens, options.connections, PAYLOAD_SEED + index * 1_000),
           }));
 
-          // Check hold and release on the largest schedule; the baseline repeats these replies.
+          // Check hold and release on the largest schedule; the ceilings repeat these replies.
           const largest = concerts[0]?.schedules[SCALING_SIZES.length - 1]?.scheduleId ?? "";
           const held = await capture(api, holdProbe(largest, SCALING_SIZES[2], tokens[0]?.[0] ?? "", 201));
           const reservationId = stringField(held.route.body, "reservationId", "POST /api/v1/reservations");
@@ -174,11 +158,11 @@ export const scaling: Scenario = {
           if (field(released.route.body, "status", "DELETE reservation") !== "CANCELLED") {
             throw new BenchFailure("a released hold is not CANCELLED");
           }
-          const baselineCase = cases[SCALING_SIZES.length - 1];
-          if (baselineCase === undefined) {
+          const ceilingCase = cases[SCALING_SIZES.length - 1];
+          if (ceilingCase === undefined) {
             throw new Error("no scaling case");
           }
-          return { routes: [held, released], baselineWorkload: baselineCase.workload, cases };
+          return { routes: [held, released], ceilingWorkload: ceilingCase.workload, cases };
         },
       );
       const held = (name: string): number =>
@@ -194,6 +178,7 @@ export const scaling: Scenario = {
             ">=",
             0.9,
           ),
+          generatorTarget(measured.comparisons),
         ],
       };
     }),

@@ -145,6 +145,25 @@ describe("The latency recorder", () => {
     expect(recorder.count).toBe(1);
   });
 
+  it("records a value many times at once, as one bucket of another tool's histogram", () => {
+    const recorder = new LatencyRecorder();
+    recorder.record(1, 98);
+    recorder.record(50, 2);
+    expect(recorder.count).toBe(100);
+    expect(recorder.percentile(0.98)).toBe(1);
+    expectNear(recorder.percentile(0.99), 50);
+  });
+
+  it("gives back the same percentiles after an encode and decode, as between processes", () => {
+    const recorder = new LatencyRecorder();
+    [0.25, 0.5, 3, 40, 40].forEach((ms) => recorder.record(ms));
+    const decoded = LatencyRecorder.decode(recorder.encode());
+    expect(decoded.count).toBe(recorder.count);
+    for (const fraction of [0.2, 0.5, 0.9, 0.99]) {
+      expect(decoded.percentile(fraction)).toBe(recorder.percentile(fraction));
+    }
+  });
+
   it("adds another recorder's values", () => {
     const first = new LatencyRecorder();
     const second = new LatencyRecorder();
