@@ -1,40 +1,54 @@
 /**
  * Engine benchmark: `npm run bench:engine` (`tsx --expose-gc bench/engine.ts [--quick] [--seed n]
- * [--keep-journal path]`; `--keep-journal` copies the journal the measurements ran on, with its
+ * [--keep-journal path]`; `--keep-journal` copies the journal of the start-up measurements, with its
  * snapshot, to `path` for `npm run journal -- verify --db path`).
  *
  * Everything runs in this one process, through the engine's own API, with no HTTP:
  *  - durable holds per second through the schedule actors and the journal, for both journal writers,
  *    with N holders each awaiting its hold's durable answer before sending the next; p50/p99 from send
- *    to answer. Every hold must succeed, and no answer may come before its event is durable;
+ *    to answer, and the main thread's time per hold. Every hold must succeed, and no answer may come
+ *    before its event is durable;
  *  - beside them, measured in the same run, the ceiling: the same encoded SeatsHeld payloads, taken
  *    from an engine journal, inserted raw in batches with the journal's own SQLite settings;
- *  - the replay rate of an engine journal (`recoverEngineState` with no snapshot);
- *  - start-up from a snapshot of 1,000,000 seats (10 schedules of 100,000) with the holds on them,
- *    and how long taking that snapshot blocks the event loop;
- *  - heap used by 1,000,000 seats (needs `--expose-gc`), and by the holds on them.
+ *  - the domain alone: the queue-token check, decide and evolve of the same holds, with no actors;
+ *  - on a journal of exactly `STATE_HOLDS` holds over 1,000,000 seats: the replay rate, start-up from a
+ *    snapshot of it, and the heap each live hold costs (needs `--expose-gc`), besides the heap of the
+ *    seats alone.
  * Payloads are generated before timing; every loop is bounded by a count and a time.
+ *
+ * Every figure is printed with its target and PASS or MISS (or as information, without a target), and
+ * stored in `bench/results/engine-<time>.json` and `bench/results/engine-latest.json`, which the README
+ * quotes. A `--quick` run (CI) writes to `bench/results/quick/` instead, so it never replaces them.
  */
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { monitorEventLoopDelay, performance } from "node:perf_hooks";
-import { nanoid } from "nanoid";
 import { SystemClock } from "../src/actors/clock.ts";
 import type { Engine } from "../src/actors/engine.ts";
-import type { Concert } from "../src/engine/catalog.ts";
-import { startEngine, type EngineOptions } from "../src/actors/start-engine.ts";
+import { newId } from "../src/actors/ids.ts";
 import { MAILBOX_DEPTH_MAX_DEFAULT } from "../src/actors/mailbox.ts";
 import { SNAPSHOT_EVERY_EVENTS_DEFAULT } from "../src/actors/runtime.ts";
-import { decideCatalog } from "../src/engine/catalog.ts";
-import { evolveEngine, initialEngineState } from "../src/engine/engine-state.ts";
+import { startEngine, type EngineOptions } from "../src/actors/start-engine.ts";
+import type { Concert } from "../src/engine/catalog.ts";
+import { decideCreateConcert } from "../src/engine/concert-setup.ts";
+import type { Decision } from "../src/engine/decider.ts";
+import {
+  evolveEngine,
+  initialEngineState,
+  waitingRoomOf,
+  type EngineEvent,
+} from "../src/engine/engine-state.ts";
 import {
   HOLD_TTL_MS_DEFAULT,
   SEATS_PER_SCHEDULE_MAX,
   SEATS_PER_USER_PER_SCHEDULE_MAX,
 } from "../src/engine/limits.ts";
 import { decideSchedule } from "../src/engine/schedule.ts";
+import { shuffleSeeded } from "../src/engine/seeded-random.ts";
+import { decideTokenAccess } from "../src/engine/token-access.ts";
 import {
+  decideWaitingRoom,
   QUEUE_MAX_ACTIVE_MAX,
   WAITING_ROOM_INTEGER_SETTINGS_DEFAULT,
 } from "../src/engine/waiting-room/index.ts";
@@ -42,16 +56,17 @@ import { openJournalDatabase } from "../src/persistence/database.ts";
 import { openJournalReader, type JournalWriter } from "../src/persistence/journal.ts";
 import { JOURNAL_BATCH_EVENTS_MAX } from "../src/persistence/limits.ts";
 import { recoverEngineState } from "../src/persistence/recovery.ts";
-import { rawInsertsPerSecond, type RawRow } from "./raw-ceiling.ts";
-import { shuffleSeeded } from "../src/engine/seeded-random.ts";
 import { parseCommandLine } from "../support/cli.ts";
 import { formatBytes, formatNumber } from "../support/format.ts";
 import { runLatency, type RunLatency } from "../support/stats.ts";
+import { machineInfo, type MachineInfo } from "./machine.ts";
+import { rawInsertsPerSecond, type RawRow } from "./raw-ceiling.ts";
 
 const USAGE = `usage: npm run bench:engine [-- --quick] [--seed <n>] [--keep-journal <path>]
-  --quick                 short runs on less data (proves the benchmark runs; the figures mean little)
+  --quick                 short runs on less data (proves the benchmark runs; the figures mean little),
+                          stored under bench/results/quick/ so they never replace a full run's
   --seed <n>              re-run the seat order a run printed (default: a fresh one)
-  --keep-journal <path>   copy the measured journal, with its snapshot, to <path> for \`npm run journal -- verify\``;
+  --keep-journal <path>   copy the start-up journal, with its snapshot, to <path> for \`npm run journal -- verify\``;
 const cli = parseCommandLine({
   usage: USAGE,
   options: {
@@ -73,6 +88,13 @@ const HOLDS_PER_RUN_MAX = QUICK ? 20_000 : 300_000;
 const RUN_DURATION_MS = QUICK ? 1_000 : 3_000;
 const WARM_UP_HOLDS_MAX = QUICK ? 10_000 : 100_000;
 const WARM_UP_DURATION_MS = 1_000;
+/**
+ * The holds of the journal that replay, start-up and the heap per hold are measured on: a fixed count,
+ * so that the figures of two runs compare, however fast their hold runs were.
+ */
+const STATE_HOLDS = QUICK ? 20_000 : 200_000;
+/** A bound on the run that journals them, which goes on past `RUN_DURATION_MS` until they are all in. */
+const STATE_RUN_DURATION_MS_MAX = 120_000;
 
 const SCHEDULES = 10;
 const SEATS_PER_SCHEDULE = SEATS_PER_SCHEDULE_MAX;
@@ -81,15 +103,25 @@ const SEAT_PRICE_WON = 50_000;
 /** The concurrency level the throughput targets are judged at: enough holders to fill a commit. */
 const TARGET_CONCURRENCY = 1000;
 
-// Targets of issue 2, on this 2-core machine.
-const HOLDS_PER_SECOND_MIN = 100_000;
+// Targets of issue "The hold path at the speed of its stack", item 5, on this 2-core machine.
+const HOLDS_PER_SECOND_MIN = 150_000;
 const HOLDS_CEILING_RATIO_MIN = 0.5;
+const MAIN_THREAD_US_PER_HOLD_MAX = 5;
 const REPLAY_EVENTS_PER_SECOND_MIN = 500_000;
+const HEAP_BYTES_PER_HOLD_MAX = 300;
 const STARTUP_MS_MAX = 1_000;
+// Of issue 2.
 const SEATS_HEAP_BYTES_MAX = 200_000_000;
 
-if (HOLDS_PER_RUN_MAX > SEATS_TOTAL) {
+const RESULTS_DIR = path.join(import.meta.dirname, "results");
+/** Where `--quick` runs go: not where the README's figures come from. */
+const QUICK_RESULTS_DIR = path.join(RESULTS_DIR, "quick");
+
+if (Math.max(HOLDS_PER_RUN_MAX, STATE_HOLDS) > SEATS_TOTAL) {
   throw new Error("every hold of a run needs a seat of its own");
+}
+if (STATE_HOLDS > HOLDS_PER_RUN_MAX) {
+  throw new Error("the start-up journal's holds come from the plan of the hold runs");
 }
 if (!CONCURRENCY_LEVELS.includes(TARGET_CONCURRENCY)) {
   throw new Error("the targets are judged at one of the measured concurrency levels");
@@ -135,6 +167,12 @@ function planHolds(count: number, seed: number): HoldPlan {
  */
 const HOLD_RUN_SNAPSHOT_EVERY_EVENTS = 10 * HOLDS_PER_RUN_MAX;
 
+/** The waiting room of every benchmark concert: every user is admitted at once. */
+const BENCH_WAITING_ROOM: EngineOptions["waitingRoom"] = {
+  ...WAITING_ROOM_INTEGER_SETTINGS_DEFAULT,
+  maxActive: QUEUE_MAX_ACTIVE_MAX,
+};
+
 function engineOptions(
   databasePath: string,
   writer: JournalWriter,
@@ -143,12 +181,11 @@ function engineOptions(
   return {
     databasePath,
     clock: new SystemClock(),
-    newId: () => nanoid(),
+    newId,
     holdTtlMs: HOLD_TTL_MS_DEFAULT,
     mailboxDepthMax: MAILBOX_DEPTH_MAX_DEFAULT,
     snapshotEveryEvents,
-    // Every bench user is admitted at once: the runs measure holds, not the queue.
-    waitingRoom: { ...WAITING_ROOM_INTEGER_SETTINGS_DEFAULT, maxActive: QUEUE_MAX_ACTIVE_MAX },
+    waitingRoom: BENCH_WAITING_ROOM,
     journalWriter: writer,
   };
 }
@@ -265,6 +302,12 @@ async function runHolds(
   };
 }
 
+/** A hold run, and the journal's last seq before it: what staging the concert and its tokens wrote. */
+interface HoldRunOnJournal {
+  readonly run: HoldRun;
+  readonly stagedSeq: number;
+}
+
 /** A fresh journal, a fresh engine with 1,000,000 seats, one timed hold run; the engine is stopped after. */
 async function holdRunOnFreshJournal(
   journalPath: string,
@@ -273,11 +316,13 @@ async function holdRunOnFreshJournal(
   concurrency: number,
   holdsMax: number,
   durationMs: number,
-): Promise<HoldRun> {
+): Promise<HoldRunOnJournal> {
   const engine = await startEngine(engineOptions(journalPath, writer, HOLD_RUN_SNAPSHOT_EVERY_EVENTS));
   let run: HoldRun;
+  let stagedSeq: number;
   try {
     const concert = await stageBigConcert(engine, plan);
+    stagedSeq = engine.journalSeq();
     run = await runHolds(engine, concert, plan, concurrency, holdsMax, durationMs);
   } finally {
     await engine.stop();
@@ -286,7 +331,7 @@ async function holdRunOnFreshJournal(
   if (held !== run.holds) {
     throw new Error(`${run.holds} holds were answered but the journal holds ${held} SeatsHeld events`);
   }
-  return run;
+  return { run, stagedSeq };
 }
 
 function countSeatsHeld(journalPath: string): number {
@@ -368,10 +413,6 @@ async function measureSeatHeap(journalPath: string): Promise<{ heap: number; buf
   }
 }
 
-function verdict(pass: boolean): string {
-  return pass ? "PASS" : "MISS";
-}
-
 /** Runs `f` and returns its wall time in milliseconds. */
 function timed(f: () => void): number {
   const startMs = performance.now();
@@ -380,59 +421,161 @@ function timed(f: () => void): number {
 }
 
 /**
- * The domain alone: decide and evolve the same holds on a bare engine state, with no actors, promises
- * or journal. Its cost per hold is the floor under the engine's, and tells "where the time goes".
+ * The domain alone: for each of the same holds, what the schedule's turn decides, on a bare engine
+ * state with no actors, promises or journal: the queue-token check (`decideTokenAccess`), the hold's
+ * decision and its evolution. Its cost per hold is the floor under the engine's, and tells "where the
+ * time goes". The concert and the tokens are made before timing.
  */
 function domainMicrosecondsPerHold(plan: HoldPlan, holdsMax: number, durationMs: number): number {
   const state = initialEngineState();
-  const ctx = { nowMs: Date.now(), newId: () => nanoid() };
-  const created = decideCatalog(
-    state.catalog,
-    {
-      type: "CreateConcert",
-      title: "Benchmark Concert",
-      onSaleAtMs: null,
-      schedules: Array.from({ length: SCHEDULES }, () => ({
-        startsAtMs: 1_900_000_000_000,
-        seatCount: SEATS_PER_SCHEDULE,
-        price: SEAT_PRICE_WON,
-      })),
-    },
-    ctx,
+  const ctx = { nowMs: Date.now(), newId };
+  const apply = (decision: Decision<EngineEvent>, what: string): EngineEvent[] => {
+    if (!decision.ok) {
+      throw new Error(`the domain refused ${what}: ${decision.rejection.code}`);
+    }
+    for (const event of decision.events) {
+      evolveEngine(state, event);
+    }
+    return decision.events;
+  };
+  const [created] = apply(
+    decideCreateConcert(
+      state,
+      {
+        type: "CreateConcert",
+        title: "Benchmark Concert",
+        onSaleAtMs: null,
+        schedules: Array.from({ length: SCHEDULES }, () => ({
+          startsAtMs: 1_900_000_000_000,
+          seatCount: SEATS_PER_SCHEDULE,
+          price: SEAT_PRICE_WON,
+        })),
+      },
+      BENCH_WAITING_ROOM,
+      ctx,
+    ),
+    "the concert",
   );
-  if (!created.ok) {
-    throw new Error(`the domain refused the concert: ${created.rejection.code}`);
+  if (created?.type !== "ConcertCreated") {
+    throw new Error("a concert is created by ConcertCreated");
   }
-  created.events.forEach((event) => evolveEngine(state, event));
-  const scheduleIds = created.events[0]?.schedules.map((schedule) => schedule.scheduleId) ?? [];
+  const { concertId } = created;
+  const scheduleIds = created.schedules.map((schedule) => schedule.scheduleId);
+  const tokens = new Map<string, string>();
+  for (const userId of new Set(plan.userIds.slice(0, holdsMax))) {
+    const [issued] = apply(
+      decideWaitingRoom(waitingRoomOf(state, concertId), { type: "IssueToken", concertId, userId }, ctx),
+      "a token",
+    );
+    if (issued?.type !== "TokenIssued" || issued.expiresAtMs === null) {
+      throw new Error(`${userId} was not admitted at once, so holds would be refused`);
+    }
+    tokens.set(userId, issued.token);
+  }
+
   let holds = 0;
   const deadline = performance.now() + durationMs;
   const elapsedMs = timed(() => {
     while (holds < holdsMax && (holds % 1024 !== 0 || performance.now() < deadline)) {
-      const schedule = state.schedules.get(scheduleIds[plan.scheduleIndex[holds] as number] as string);
-      if (schedule === undefined) {
-        throw new Error("the domain lost a schedule");
+      const scheduleId = scheduleIds[plan.scheduleIndex[holds] as number] as string;
+      const access = decideTokenAccess(
+        state,
+        tokens.get(plan.userIds[holds] as string),
+        concertId,
+        undefined,
+        ctx.nowMs,
+      );
+      const schedule = state.schedules.get(scheduleId);
+      if (access.kind !== "granted" || schedule === undefined) {
+        throw new Error(`the domain refused a hold's token (${access.kind}) or lost its schedule`);
       }
       const command = {
         type: "HoldSeats",
-        userId: plan.userIds[holds] as string,
+        userId: access.userId,
         seatNumbers: plan.seatNumbers[holds] as number[],
         holdTtlMs: HOLD_TTL_MS_DEFAULT,
       } as const;
-      const decision = decideSchedule(schedule, command, ctx);
-      if (!decision.ok) {
-        throw new Error(`the domain refused a hold: ${decision.rejection.code}`);
-      }
-      decision.events.forEach((event) => evolveEngine(state, event));
+      apply(decideSchedule(schedule, command, ctx), "a hold");
       holds += 1;
     }
   });
   return (elapsedMs * 1000) / holds;
 }
 
+/** One figure of a run, with its target when it has one. */
+interface Figure {
+  readonly name: string;
+  readonly value: number;
+  /** How the value prints, unit included. */
+  readonly shown: string;
+  readonly target?: { readonly relation: "≥" | "≤" | "<"; readonly limit: number; readonly shown: string };
+  /** Absent for a figure given as information. */
+  readonly pass?: boolean;
+}
+
+function figure(name: string, value: number, shown: string): Figure {
+  return { name, value, shown };
+}
+
+function judged(figure: Figure, relation: "≥" | "≤" | "<", limit: number, shown: string): Figure {
+  const pass =
+    relation === "≥"
+      ? figure.value >= limit
+      : relation === "≤"
+        ? figure.value <= limit
+        : figure.value < limit;
+  return { ...figure, target: { relation, limit, shown }, pass };
+}
+
+function verdict(figure: Figure): string {
+  return figure.pass === undefined ? "info" : figure.pass ? "PASS" : "MISS";
+}
+
+/** What a run stores: every figure, where the time goes, and how and where it was measured. */
+interface EngineBenchResult {
+  readonly generatedAt: string;
+  readonly command: string;
+  readonly quick: boolean;
+  readonly seed: number;
+  readonly machine: MachineInfo;
+  readonly figures: readonly Figure[];
+  readonly whereTheTimeGoes: readonly string[];
+}
+
+/** Writes the run's results file and the latest one beside it; returns their paths. */
+function writeResults(result: EngineBenchResult): string[] {
+  const dir = result.quick ? QUICK_RESULTS_DIR : RESULTS_DIR;
+  fs.mkdirSync(dir, { recursive: true });
+  const stamp = result.generatedAt.replace(/[:.]/g, "-");
+  const files = [path.join(dir, `engine-${stamp}.json`), path.join(dir, "engine-latest.json")];
+  for (const file of files) {
+    fs.writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  }
+  return files;
+}
+
+/** The hold runs of every round: the best run per writer and concurrency, and the ceilings beside them. */
+interface HoldRuns {
+  readonly ceiling: number;
+  readonly payloadBytes: number;
+  readonly rawSameBatch: ReadonlyMap<number, number>;
+  readonly domainUs: number;
+  /** By `${writer}/${concurrency}`. */
+  readonly best: ReadonlyMap<string, HoldRun>;
+}
+
+/** Everything a run measures. */
+interface Measured extends HoldRuns {
+  readonly seatHeap: { heap: number; buffers: number } | undefined;
+  readonly replay: ReplayFigures;
+  readonly startUp: StartUpFigures;
+  readonly holdHeap: { heap: number; buffers: number } | undefined;
+}
+
 async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "engine-bench-"));
   const benchStartMs = performance.now();
+  const generatedAt = new Date().toISOString();
   try {
     const cpu = os.cpus()[0]?.model ?? "unknown CPU";
     const load = os
@@ -440,11 +583,13 @@ async function main(): Promise<void> {
       .map((n) => formatNumber(n, 1))
       .join(" ");
     console.log(
-      `engine bench: ${cpu}, ${os.cpus().length} cores, Node ${process.version}, load average ${load}, seed ${SEED}`,
+      `engine bench${QUICK ? " (--quick: short runs, noisy figures)" : ""}: ${cpu}, ${os.cpus().length} cores, ` +
+        `Node ${process.version}, load average ${load}, seed ${SEED}`,
     );
     console.log(
       `journal: WAL, synchronous=FULL, batch cap ${JOURNAL_BATCH_EVENTS_MAX} events; ` +
-        `${SCHEDULES} schedules × ${formatNumber(SEATS_PER_SCHEDULE)} seats; holds of one random free seat, one fresh user each`,
+        `${SCHEDULES} schedules × ${formatNumber(SEATS_PER_SCHEDULE)} seats; holds of one random free seat, ` +
+        `at most ${SEATS_PER_USER_PER_SCHEDULE_MAX} per user and schedule`,
     );
     console.log(
       `each hold run: a fresh journal and engine, up to ${formatNumber(HOLDS_PER_RUN_MAX)} holds or ${RUN_DURATION_MS} ms, ` +
@@ -454,197 +599,333 @@ async function main(): Promise<void> {
     // Heap first, while the heap holds nothing else of ours.
     const seatHeap = await measureSeatHeap(path.join(dir, "heap.db"));
     const plan = planHolds(HOLDS_PER_RUN_MAX, SEED);
+    const runs = await measureHoldRuns(dir, plan);
+    printHoldRuns(runs);
 
-    // A warm-up run compiles the hot paths and journals the payloads the ceiling inserts.
-    const warmUpPath = path.join(dir, "warm-up.db");
-    await holdRunOnFreshJournal(
-      warmUpPath,
+    // The journal the state figures are measured on: exactly STATE_HOLDS holds, however long they take.
+    const statePath = path.join(dir, "state.db");
+    const { run: stateRun, stagedSeq } = await holdRunOnFreshJournal(
+      statePath,
       "inline",
       plan,
       TARGET_CONCURRENCY,
-      WARM_UP_HOLDS_MAX,
-      WARM_UP_DURATION_MS,
+      STATE_HOLDS,
+      STATE_RUN_DURATION_MS_MAX,
     );
-    const rawRows = seatsHeldRows(warmUpPath);
-    removeJournal(warmUpPath);
-    const payloadBytes = rawRows.reduce((sum, row) => sum + row.payload.byteLength, 0) / rawRows.length;
+    if (stateRun.holds !== STATE_HOLDS) {
+      throw new Error(`the start-up journal got ${stateRun.holds} holds, not ${STATE_HOLDS}`);
+    }
+    const measured: Measured = {
+      ...runs,
+      seatHeap,
+      replay: measureReplay(statePath),
+      startUp: await measureStartUp(statePath),
+      holdHeap: measureHoldHeap(statePath, stagedSeq),
+    };
+    printStateFigures(measured);
 
-    const rawOptions = { rowsMax: HOLDS_PER_RUN_MAX, durationMs: RUN_DURATION_MS };
-    let ceiling = 0;
-    let domainUs = Number.POSITIVE_INFINITY;
-    const rawSameBatch = new Map<number, number>();
-    const best = new Map<string, HoldRun>();
-    /** The journal of the last run at the target concurrency, kept for replay and start-up. */
-    let keptJournal: string | undefined;
-    for (let round = 1; round <= ROUNDS; round++) {
-      const ceilingPath = path.join(dir, `raw-ceiling-${round}.db`);
-      ceiling = Math.max(
-        ceiling,
-        rawInsertsPerSecond(ceilingPath, rawRows, { ...rawOptions, batchEvents: JOURNAL_BATCH_EVENTS_MAX }),
-      );
-      removeJournal(ceilingPath);
-      domainUs = Math.min(domainUs, domainMicrosecondsPerHold(plan, HOLDS_PER_RUN_MAX, RUN_DURATION_MS));
-      for (const concurrency of CONCURRENCY_LEVELS) {
-        const rawPath = path.join(dir, `raw-${concurrency}-${round}.db`);
-        const raw = rawInsertsPerSecond(rawPath, rawRows, { ...rawOptions, batchEvents: concurrency });
-        rawSameBatch.set(concurrency, Math.max(rawSameBatch.get(concurrency) ?? 0, raw));
-        removeJournal(rawPath);
-        for (const writer of WRITERS) {
-          const journalPath = path.join(dir, `holds-${writer}-${concurrency}-${round}.db`);
-          const run = await holdRunOnFreshJournal(
-            journalPath,
-            writer,
-            plan,
-            concurrency,
-            HOLDS_PER_RUN_MAX,
-            RUN_DURATION_MS,
-          );
-          const key = `${writer}/${concurrency}`;
-          const previous = best.get(key);
-          if (previous === undefined || run.holdsPerSecond > previous.holdsPerSecond) {
-            best.set(key, run);
-          }
-          if (keptJournal === undefined && concurrency === TARGET_CONCURRENCY && round === ROUNDS) {
-            keptJournal = journalPath;
-          } else {
-            removeJournal(journalPath);
-          }
-        }
-      }
+    const figures = figuresOf(measured);
+    console.log(`\nfigures${QUICK ? " (--quick: short runs on a shared machine, noisy)" : ""}`);
+    for (const f of figures) {
+      const target = f.target === undefined ? "" : ` (target ${f.target.relation} ${f.target.shown})`;
+      console.log(`  ${verdict(f).padEnd(4)}  ${f.name}: ${f.shown}${target}`);
     }
-
-    console.log(
-      `raw ceiling: ${formatNumber(ceiling)} rows/s (the same SeatsHeld payloads, ~${formatNumber(payloadBytes)} bytes, ` +
-        `in batches of ${JOURNAL_BATCH_EVENTS_MAX}, same SQLite settings)`,
-    );
-    console.log(
-      `domain alone (decide + evolve of the same holds, no actors, no journal): ${formatNumber(domainUs, 2)} µs per hold\n`,
-    );
-    console.log(
-      "writer  holders   holds/s  ×ceiling  ×raw@same-batch  p50 ms  p99 ms  events/commit  loop-delay p99 ms  main thread busy",
-    );
-    for (const concurrency of CONCURRENCY_LEVELS) {
-      for (const writer of WRITERS) {
-        const r = best.get(`${writer}/${concurrency}`);
-        if (r === undefined) {
-          continue;
-        }
-        console.log(
-          [
-            writer.padEnd(6),
-            String(concurrency).padStart(7),
-            formatNumber(r.holdsPerSecond).padStart(9),
-            formatNumber(r.holdsPerSecond / ceiling, 2).padStart(8),
-            formatNumber(r.holdsPerSecond / (rawSameBatch.get(concurrency) ?? Number.NaN), 2).padStart(15),
-            formatNumber(r.p50Ms, 2).padStart(6),
-            formatNumber(r.p99Ms, 2).padStart(6),
-            formatNumber(r.eventsPerCommit).padStart(13),
-            formatNumber(r.loopDelayP99Ms, 2).padStart(17),
-            `${formatNumber(r.mainThreadBusy * 100)} %`.padStart(16),
-          ].join("  "),
-        );
-      }
-      console.log(
-        `        raw inserts in batches of ${concurrency}: ${formatNumber(rawSameBatch.get(concurrency) ?? 0)} rows/s`,
-      );
-    }
-
-    if (keptJournal === undefined) {
-      throw new Error("no journal was kept for the replay and start-up measurements");
-    }
-    const replay = measureReplay(keptJournal);
-    const startUp = await measureStartUp(keptJournal);
-    const holdsHeap = measureRecoveredHeap(keptJournal);
-
-    console.log(
-      `\nreplay of ${formatNumber(replay.events)} events (recoverEngineState, useSnapshot: false): ` +
-        `${formatNumber(replay.eventsPerSecond)} events/s`,
-    );
-    console.log(
-      `snapshot of ${formatNumber(SEATS_TOTAL)} seats with ${formatNumber(startUp.holds)} holds on them: ${formatBytes(startUp.snapshotBytes, "MB")}; ` +
-        `its synchronous encode blocked the event loop for ${formatNumber(startUp.snapshotPauseMs)} ms`,
-    );
-    console.log(
-      `start-up from that snapshot: recoverEngineState ${formatNumber(startUp.recoverMs)} ms; ` +
-        WRITERS.map(
-          (writer) => `startEngine (${writer}) ${formatNumber(startUp.startEngineMs.get(writer) ?? 0)} ms`,
-        ).join("; "),
-    );
-    if (seatHeap === undefined || holdsHeap === undefined) {
-      console.log("heap: not measured (run with --expose-gc, as `npm run bench:engine` does)");
-    } else {
-      console.log(
-        `heap for ${formatNumber(SEATS_TOTAL)} seats: ${formatBytes(seatHeap.heap, "MB")} heap + ${formatBytes(seatHeap.buffers, "MB")} seat buffers; ` +
-          `the recovered state with ${formatNumber(startUp.holds)} holds: ${formatBytes(holdsHeap.heap, "MB")} heap + ${formatBytes(holdsHeap.buffers, "MB")} ` +
-          `buffers, ${formatNumber((holdsHeap.heap - seatHeap.heap) / Math.max(1, startUp.holds))} bytes per hold`,
-      );
-    }
-
-    console.log("\ntargets");
-    const misses: string[] = [];
-    for (const writer of WRITERS) {
-      const r = best.get(`${writer}/${TARGET_CONCURRENCY}`);
-      const rate = r?.holdsPerSecond ?? 0;
-      const pass = rate >= HOLDS_CEILING_RATIO_MIN * ceiling && rate >= HOLDS_PER_SECOND_MIN;
-      console.log(
-        `  ${verdict(pass)}  durable holds (${writer}, ${TARGET_CONCURRENCY} holders): ${formatNumber(rate)}/s = ` +
-          `${formatNumber(rate / ceiling, 2)} × ceiling (≥ ${HOLDS_CEILING_RATIO_MIN} and ≥ ${formatNumber(HOLDS_PER_SECOND_MIN)}/s)`,
-      );
-      if (!pass && r !== undefined) {
-        misses.push(holdsBreakdown(writer, r, domainUs, ceiling));
-      }
-    }
-    const replayPass = replay.eventsPerSecond >= REPLAY_EVENTS_PER_SECOND_MIN;
-    console.log(
-      `  ${verdict(replayPass)}  replay: ${formatNumber(replay.eventsPerSecond)} events/s (≥ ${formatNumber(REPLAY_EVENTS_PER_SECOND_MIN)})`,
-    );
-    if (!replayPass) {
-      const perEventUs = (ms: number): string => formatNumber((ms * 1000) / replay.events, 2);
-      misses.push(
-        `replay: ${perEventUs(replay.totalMs)} µs per event = ${perEventUs(replay.readMs)} µs reading and ` +
-          `decoding the rows (the journal reader alone) + ${perEventUs(replay.totalMs - replay.readMs)} µs ` +
-          `folding them into the state (evolveEngine)`,
-      );
-    }
-    const slowestStartMs = Math.max(...startUp.startEngineMs.values());
-    const startPass = slowestStartMs < STARTUP_MS_MAX;
-    console.log(
-      `  ${verdict(startPass)}  start-up from a snapshot of ${formatNumber(SEATS_TOTAL)} seats and ${formatNumber(startUp.holds)} holds: ` +
-        `${formatNumber(slowestStartMs)} ms, slowest writer (< ${formatNumber(STARTUP_MS_MAX)})`,
-    );
-    if (!startPass) {
-      misses.push(
-        `start-up: ${formatNumber(startUp.recoverMs)} ms recovering the state (decoding a ${formatBytes(startUp.snapshotBytes, "MB")} ` +
-          `snapshot); the rest is opening the journal (starting the writer thread) and starting the actors`,
-      );
-    }
-    if (seatHeap === undefined) {
-      console.log("  ----  heap for 1,000,000 seats: not measured without --expose-gc");
-    } else {
-      const seatBytes = seatHeap.heap + seatHeap.buffers;
-      const heapPass = seatBytes <= SEATS_HEAP_BYTES_MAX;
-      console.log(
-        `  ${verdict(heapPass)}  heap for ${formatNumber(SEATS_TOTAL)} seats: ${formatBytes(seatBytes, "MB")} (≤ ${formatBytes(SEATS_HEAP_BYTES_MAX, "MB")})`,
-      );
-      if (!heapPass) {
-        misses.push(
-          `heap: ${formatBytes(seatHeap.heap, "MB")} on the V8 heap, ${formatBytes(seatHeap.buffers, "MB")} in seat buffers`,
-        );
-      }
-    }
-    if (misses.length > 0) {
+    const whereTheTimeGoes = whereTheTimeGoesOf(measured, figures);
+    if (whereTheTimeGoes.length > 0) {
       console.log("\nwhere the time goes");
-      for (const miss of misses) {
-        console.log(`  ${miss}`);
+      for (const line of whereTheTimeGoes) {
+        console.log(`  ${line}`);
       }
     }
+
     if (KEEP_JOURNAL_PATH !== undefined) {
-      copyJournal(keptJournal, KEEP_JOURNAL_PATH);
+      copyJournal(statePath, KEEP_JOURNAL_PATH);
     }
-    console.log(`\nbench took ${formatNumber((performance.now() - benchStartMs) / 1000, 1)} s`);
+    const args = process.argv.slice(2);
+    const files = writeResults({
+      generatedAt,
+      command: ["npm run bench:engine", ...(args.length > 0 ? ["--", ...args] : [])].join(" "),
+      quick: QUICK,
+      seed: SEED,
+      machine: machineInfo("WAL"),
+      figures,
+      whereTheTimeGoes,
+    });
+    console.log(`\nresults: ${files.map((file) => path.relative(process.cwd(), file)).join(", ")}`);
+    console.log(`bench took ${formatNumber((performance.now() - benchStartMs) / 1000, 1)} s`);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * A warm-up run, then ROUNDS rounds of: the raw-insert ceiling, the domain alone, and for each
+ * concurrency the raw inserts in batches of that size beside a hold run with each writer.
+ */
+async function measureHoldRuns(dir: string, plan: HoldPlan): Promise<HoldRuns> {
+  // The warm-up compiles the hot paths and journals the payloads the ceiling inserts.
+  const warmUpPath = path.join(dir, "warm-up.db");
+  await holdRunOnFreshJournal(
+    warmUpPath,
+    "inline",
+    plan,
+    TARGET_CONCURRENCY,
+    WARM_UP_HOLDS_MAX,
+    WARM_UP_DURATION_MS,
+  );
+  const rawRows = seatsHeldRows(warmUpPath);
+  removeJournal(warmUpPath);
+  const payloadBytes = rawRows.reduce((sum, row) => sum + row.payload.byteLength, 0) / rawRows.length;
+
+  const rawOptions = { rowsMax: HOLDS_PER_RUN_MAX, durationMs: RUN_DURATION_MS };
+  let ceiling = 0;
+  let domainUs = Number.POSITIVE_INFINITY;
+  const rawSameBatch = new Map<number, number>();
+  const best = new Map<string, HoldRun>();
+  for (let round = 1; round <= ROUNDS; round++) {
+    const ceilingPath = path.join(dir, `raw-ceiling-${round}.db`);
+    ceiling = Math.max(
+      ceiling,
+      rawInsertsPerSecond(ceilingPath, rawRows, { ...rawOptions, batchEvents: JOURNAL_BATCH_EVENTS_MAX }),
+    );
+    removeJournal(ceilingPath);
+    domainUs = Math.min(domainUs, domainMicrosecondsPerHold(plan, HOLDS_PER_RUN_MAX, RUN_DURATION_MS));
+    for (const concurrency of CONCURRENCY_LEVELS) {
+      const rawPath = path.join(dir, `raw-${concurrency}-${round}.db`);
+      const raw = rawInsertsPerSecond(rawPath, rawRows, { ...rawOptions, batchEvents: concurrency });
+      rawSameBatch.set(concurrency, Math.max(rawSameBatch.get(concurrency) ?? 0, raw));
+      removeJournal(rawPath);
+      for (const writer of WRITERS) {
+        const journalPath = path.join(dir, `holds-${writer}-${concurrency}-${round}.db`);
+        const { run } = await holdRunOnFreshJournal(
+          journalPath,
+          writer,
+          plan,
+          concurrency,
+          HOLDS_PER_RUN_MAX,
+          RUN_DURATION_MS,
+        );
+        removeJournal(journalPath);
+        const key = `${writer}/${concurrency}`;
+        const previous = best.get(key);
+        if (previous === undefined || run.holdsPerSecond > previous.holdsPerSecond) {
+          best.set(key, run);
+        }
+      }
+    }
+  }
+  return { ceiling, payloadBytes, rawSameBatch, domainUs, best };
+}
+
+function printHoldRuns({ ceiling, payloadBytes, rawSameBatch, domainUs, best }: HoldRuns): void {
+  console.log(
+    `raw ceiling: ${formatNumber(ceiling)} rows/s (the same SeatsHeld payloads, ~${formatNumber(payloadBytes)} bytes, ` +
+      `in batches of ${JOURNAL_BATCH_EVENTS_MAX}, same SQLite settings)`,
+  );
+  console.log(
+    `domain alone (token check, decide + evolve of the same holds; no actors, no journal): ${formatNumber(domainUs, 2)} µs per hold\n`,
+  );
+  console.log(
+    "writer  holders   holds/s  ×ceiling  ×raw@same-batch  p50 ms  p99 ms  events/commit  loop-delay p99 ms  main thread µs/hold",
+  );
+  for (const concurrency of CONCURRENCY_LEVELS) {
+    for (const writer of WRITERS) {
+      const r = best.get(`${writer}/${concurrency}`);
+      if (r === undefined) {
+        continue;
+      }
+      console.log(
+        [
+          writer.padEnd(6),
+          String(concurrency).padStart(7),
+          formatNumber(r.holdsPerSecond).padStart(9),
+          formatNumber(r.holdsPerSecond / ceiling, 2).padStart(8),
+          formatNumber(r.holdsPerSecond / (rawSameBatch.get(concurrency) ?? Number.NaN), 2).padStart(15),
+          formatNumber(r.p50Ms, 2).padStart(6),
+          formatNumber(r.p99Ms, 2).padStart(6),
+          formatNumber(r.eventsPerCommit).padStart(13),
+          formatNumber(r.loopDelayP99Ms, 2).padStart(17),
+          `${formatNumber(mainThreadUsPerHold(r), 2)} (${formatNumber(r.mainThreadBusy * 100)} % busy)`.padStart(
+            19,
+          ),
+        ].join("  "),
+      );
+    }
+    console.log(
+      `        raw inserts in batches of ${concurrency}: ${formatNumber(rawSameBatch.get(concurrency) ?? 0)} rows/s`,
+    );
+  }
+}
+
+function printStateFigures({ replay, startUp, seatHeap, holdHeap }: Measured): void {
+  console.log(
+    `\nreplay of ${formatNumber(replay.events)} events (recoverEngineState, useSnapshot: false): ` +
+      `${formatNumber(replay.eventsPerSecond)} events/s`,
+  );
+  console.log(
+    `snapshot of ${formatNumber(SEATS_TOTAL)} seats with ${formatNumber(startUp.holds)} holds on them: ${formatBytes(startUp.snapshotBytes, "MB")}; ` +
+      `taking it blocked the event loop for ${formatNumber(startUp.snapshotPauseMs)} ms`,
+  );
+  console.log(
+    `start-up from that snapshot: recoverEngineState ${formatNumber(startUp.recoverMs)} ms; ` +
+      WRITERS.map(
+        (writer) => `startEngine (${writer}) ${formatNumber(startUp.startEngineMs.get(writer) ?? 0)} ms`,
+      ).join("; "),
+  );
+  if (seatHeap === undefined || holdHeap === undefined) {
+    console.log("heap: not measured (run with --expose-gc, as `npm run bench:engine` does)");
+  } else {
+    console.log(
+      `heap for ${formatNumber(SEATS_TOTAL)} seats: ${formatBytes(seatHeap.heap, "MB")} heap + ${formatBytes(seatHeap.buffers, "MB")} seat buffers; ` +
+        `${formatNumber(STATE_HOLDS)} holds recovered from the snapshot: ${formatBytes(holdHeap.heap, "MB")} heap + ` +
+        `${formatBytes(holdHeap.buffers, "MB")} typed arrays`,
+    );
+  }
+}
+
+/** Every figure of the run, judged against its target where it has one. */
+function figuresOf(m: Measured): Figure[] {
+  const figures: Figure[] = [];
+  for (const writer of WRITERS) {
+    const r = m.best.get(`${writer}/${TARGET_CONCURRENCY}`);
+    const rate = r?.holdsPerSecond ?? 0;
+    const what = `durable holds (${writer}, ${formatNumber(TARGET_CONCURRENCY)} holders)`;
+    const mainUs = r === undefined ? Number.NaN : mainThreadUsPerHold(r);
+    figures.push(
+      judged(
+        figure(`${what}/s`, rate, `${formatNumber(rate)}/s`),
+        "≥",
+        HOLDS_PER_SECOND_MIN,
+        `${formatNumber(HOLDS_PER_SECOND_MIN)}/s`,
+      ),
+      judged(
+        figure(`${what} × raw-insert ceiling`, rate / m.ceiling, `${formatNumber(rate / m.ceiling, 2)} ×`),
+        "≥",
+        HOLDS_CEILING_RATIO_MIN,
+        `${HOLDS_CEILING_RATIO_MIN} ×`,
+      ),
+      judged(
+        figure(
+          `main-thread time per durable hold (${writer}, ${formatNumber(TARGET_CONCURRENCY)} holders)`,
+          mainUs,
+          `${formatNumber(mainUs, 2)} µs`,
+        ),
+        "≤",
+        MAIN_THREAD_US_PER_HOLD_MAX,
+        `${MAIN_THREAD_US_PER_HOLD_MAX} µs`,
+      ),
+    );
+  }
+  const fewest = CONCURRENCY_LEVELS[0];
+  for (const writer of WRITERS) {
+    const r = m.best.get(`${writer}/${fewest}`);
+    if (r !== undefined) {
+      figures.push(
+        figure(
+          `send → durable answer (${writer}, ${fewest} holders), p50 / p99`,
+          r.p99Ms,
+          `${formatNumber(r.p50Ms, 2)} / ${formatNumber(r.p99Ms, 2)} ms`,
+        ),
+      );
+    }
+  }
+  figures.push(
+    figure("raw-insert ceiling", m.ceiling, `${formatNumber(m.ceiling)} rows/s`),
+    figure(
+      "domain alone: token check, decide + evolve",
+      m.domainUs,
+      `${formatNumber(m.domainUs, 2)} µs per hold`,
+    ),
+    judged(
+      figure(
+        `replay of ${formatNumber(m.replay.events)} events`,
+        m.replay.eventsPerSecond,
+        `${formatNumber(m.replay.eventsPerSecond)} events/s`,
+      ),
+      "≥",
+      REPLAY_EVENTS_PER_SECOND_MIN,
+      `${formatNumber(REPLAY_EVENTS_PER_SECOND_MIN)} events/s`,
+    ),
+    judged(
+      figure(
+        `start-up from a snapshot of ${formatNumber(SEATS_TOTAL)} seats and ${formatNumber(m.startUp.holds)} holds, slowest writer`,
+        slowestStartMs(m.startUp),
+        `${formatNumber(slowestStartMs(m.startUp))} ms`,
+      ),
+      "<",
+      STARTUP_MS_MAX,
+      `${formatNumber(STARTUP_MS_MAX)} ms`,
+    ),
+    figure(
+      "event-loop pause while taking that snapshot",
+      m.startUp.snapshotPauseMs,
+      `${formatNumber(m.startUp.snapshotPauseMs)} ms`,
+    ),
+  );
+  if (m.holdHeap !== undefined) {
+    const bytesPerHold = (m.holdHeap.heap + m.holdHeap.buffers) / STATE_HOLDS;
+    figures.push(
+      judged(
+        figure(
+          "heap per live hold (V8 heap + typed arrays)",
+          bytesPerHold,
+          `${formatNumber(bytesPerHold)} B`,
+        ),
+        "≤",
+        HEAP_BYTES_PER_HOLD_MAX,
+        `${HEAP_BYTES_PER_HOLD_MAX} B`,
+      ),
+    );
+  }
+  if (m.seatHeap !== undefined) {
+    const seatBytes = m.seatHeap.heap + m.seatHeap.buffers;
+    figures.push(
+      judged(
+        figure(`heap for ${formatNumber(SEATS_TOTAL)} seats`, seatBytes, formatBytes(seatBytes, "MB")),
+        "≤",
+        SEATS_HEAP_BYTES_MAX,
+        formatBytes(SEATS_HEAP_BYTES_MAX, "MB"),
+      ),
+    );
+  }
+  return figures;
+}
+
+/** For each target missed, where its time goes, per stage. */
+function whereTheTimeGoesOf(m: Measured, figures: readonly Figure[]): string[] {
+  const lines: string[] = [];
+  for (const writer of WRITERS) {
+    const r = m.best.get(`${writer}/${TARGET_CONCURRENCY}`);
+    const missed = figures.some((f) => f.pass === false && f.name.includes(`(${writer},`));
+    if (missed && r !== undefined) {
+      lines.push(holdsBreakdown(writer, r, m.domainUs, m.ceiling));
+    }
+  }
+  const { replay, startUp } = m;
+  if (replay.eventsPerSecond < REPLAY_EVENTS_PER_SECOND_MIN) {
+    const perEventUs = (ms: number): string => formatNumber((ms * 1000) / replay.events, 2);
+    lines.push(
+      `replay: ${perEventUs(replay.totalMs)} µs per event = ${perEventUs(replay.readMs)} µs reading and ` +
+        `decoding the rows (the journal reader alone) + ${perEventUs(replay.totalMs - replay.readMs)} µs ` +
+        `folding them into the state (evolveEngine)`,
+    );
+  }
+  if (slowestStartMs(startUp) >= STARTUP_MS_MAX) {
+    lines.push(
+      `start-up: ${formatNumber(startUp.recoverMs)} ms recovering the state (decoding a ${formatBytes(startUp.snapshotBytes, "MB")} ` +
+        `snapshot and rebuilding its lookups); the rest is opening the journal (starting the writer thread) and starting the actors`,
+    );
+  }
+  return lines;
+}
+
+function slowestStartMs(startUp: StartUpFigures): number {
+  return Math.max(...startUp.startEngineMs.values());
+}
+
+/** The main thread's busy time per hold of a run: the share of the run it was busy, per hold. */
+function mainThreadUsPerHold(r: HoldRun): number {
+  return (r.mainThreadBusy * 1e6) / r.holdsPerSecond;
 }
 
 /**
@@ -653,7 +934,7 @@ async function main(): Promise<void> {
  * the actors, the journal's checks, encoding and bookkeeping, the promises, and their garbage.
  */
 function holdsBreakdown(writer: JournalWriter, r: HoldRun, domainUs: number, ceiling: number): string {
-  const mainUs = (r.mainThreadBusy * 1e6) / r.holdsPerSecond;
+  const mainUs = mainThreadUsPerHold(r);
   const insertUs = writer === "inline" ? 1e6 / ceiling : 0;
   const restUs = mainUs - domainUs - insertUs;
   const share = (us: number): string => `${formatNumber((100 * us) / mainUs)} %`;
@@ -663,7 +944,7 @@ function holdsBreakdown(writer: JournalWriter, r: HoldRun, domainUs: number, cei
       : "the SQLite insert runs on the writer thread, ";
   return (
     `holds (${writer}): ${formatNumber(mainUs, 2)} µs of main-thread time per hold = ${formatNumber(domainUs, 2)} µs domain ` +
-    `decide + evolve (${share(domainUs)}), ${insert}${formatNumber(restUs, 2)} µs actors + journal encoding and ` +
+    `token check, decide + evolve (${share(domainUs)}), ${insert}${formatNumber(restUs, 2)} µs actors + journal encoding and ` +
     `bookkeeping + promises + GC (${share(restUs)}); ${formatNumber(r.eventsPerCommit)} events per commit`
   );
 }
@@ -685,7 +966,8 @@ function measureReplay(journalPath: string): ReplayFigures {
     const reader = openJournalReader(journalPath);
     const readStartMs = performance.now();
     let read = 0;
-    const events = reader.events(0);
+    // What recovery reads with, so that the difference is the fold alone.
+    const events = reader.replay(0);
     while (events.next().done !== true) {
       read += 1;
     }
@@ -720,7 +1002,7 @@ interface StartUpFigures {
 
 /**
  * Takes a snapshot of the journal's state (1,000,000 seats and the holds on them), timing how long
- * its synchronous encode blocks the event loop; then times start-up from it, with each writer.
+ * taking it blocks the event loop; then times start-up from it, with each writer.
  */
 async function measureStartUp(journalPath: string): Promise<StartUpFigures> {
   const engine = await startEngine(engineOptions(journalPath, "inline"));
@@ -728,7 +1010,7 @@ async function measureStartUp(journalPath: string): Promise<StartUpFigures> {
   try {
     collect();
     const pauseStartMs = performance.now();
-    // The engine encodes the state synchronously inside this call, then writes it once durable.
+    // Whatever `snapshot()` does before it returns blocks the event loop; the rest does not.
     const written = engine.snapshot();
     snapshotPauseMs = performance.now() - pauseStartMs;
     if ((await written) === undefined) {
@@ -775,20 +1057,57 @@ function recoverFromSnapshot(
   }
   let holds = 0;
   for (const schedule of recovered.state.schedules.values()) {
-    holds += schedule.reservations.size;
+    holds += schedule.holds.count;
   }
   return { durationMs: recovered.durationMs, holds };
 }
 
-/** Heap held by the recovered state of the journal: 1,000,000 seats and every hold on them. */
-function measureRecoveredHeap(journalPath: string): { heap: number; buffers: number } | undefined {
-  const before = retainedBytes();
-  const recovered = recoverEngineState(journalPath, { resumeAtMs: Date.now() });
-  const after = retainedBytes();
-  if (before === undefined || after === undefined || recovered.state.schedules.size !== SCHEDULES) {
+/**
+ * Memory held by the holds of the journal, as a start-up recovers them from its snapshot: the recovered
+ * state less the state before the holds (the concert, its seats and the queue tokens, `stagedSeq`),
+ * replayed. The V8 heap is measured after a full collection; the typed arrays are counted in the state
+ * itself, because the process's ArrayBuffer total also counts buffers the state does not hold (msgpackr
+ * keeps the last payload it decoded, the whole snapshot, until it decodes another). Undefined without
+ * `--expose-gc`.
+ */
+function measureHoldHeap(
+  journalPath: string,
+  stagedSeq: number,
+): { heap: number; buffers: number } | undefined {
+  const staged = retainedBy(
+    () =>
+      recoverEngineState(journalPath, { useSnapshot: false, toSeq: stagedSeq, resumeAtMs: Date.now() }).state,
+  );
+  const held = retainedBy(() => recoverEngineState(journalPath, { resumeAtMs: Date.now() }).state);
+  if (staged === undefined || held === undefined) {
     return undefined;
   }
-  return { heap: after.heap - before.heap, buffers: after.buffers - before.buffers };
+  return { heap: held.heap - staged.heap, buffers: held.buffers - staged.buffers };
+}
+
+/** The V8 heap that what `make` returns retains, and the bytes of the typed arrays in it. */
+function retainedBy(make: () => object): { heap: number; buffers: number } | undefined {
+  const before = retainedBytes();
+  const kept = make();
+  const after = retainedBytes();
+  if (before === undefined || after === undefined) {
+    return undefined;
+  }
+  return { heap: after.heap - before.heap, buffers: typedArrayBytes(kept, new Set()) };
+}
+
+/** The bytes of every typed array reachable from `value` through objects, arrays and Maps. */
+function typedArrayBytes(value: unknown, seen: Set<object>): number {
+  if (typeof value !== "object" || value === null || seen.has(value)) {
+    return 0;
+  }
+  seen.add(value);
+  if (ArrayBuffer.isView(value)) {
+    return value.byteLength;
+  }
+  const children: unknown[] =
+    value instanceof Map ? [...value.keys(), ...value.values()] : Object.values(value);
+  return children.reduce<number>((bytes, child) => bytes + typedArrayBytes(child, seen), 0);
 }
 
 await main();

@@ -1,8 +1,8 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { nanoid } from "nanoid";
 import { SystemClock } from "./actors/clock.ts";
 import type { Engine } from "./actors/engine.ts";
+import { newId } from "./actors/ids.ts";
 import { startEngine } from "./actors/start-engine.ts";
 import { ConfigError, loadConfig, type Config } from "./config.ts";
 import { createApp } from "./http/app.ts";
@@ -45,7 +45,7 @@ async function main(): Promise<void> {
     journalWriter: config.journalWriter,
     databasePath: config.databasePath,
     clock: new SystemClock(),
-    newId: () => nanoid(),
+    newId,
     holdTtlMs: config.holdTtlMs,
     mailboxDepthMax: config.mailboxDepthMax,
     snapshotEveryEvents: config.snapshotEveryEvents,

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { checkEngineInvariants } from "../src/engine/engine-invariants.ts";
-import { findReservation, type EngineState } from "../src/engine/engine-state.ts";
+import { findReservation, reservationsOfUser, type EngineState } from "../src/engine/engine-state.ts";
 import { IDEMPOTENCY_KEY_TTL_MS } from "../src/engine/limits.ts";
 import type { KeyedResult } from "../src/engine/receipts.ts";
 import { SEAT_BOOKED } from "../src/engine/schedule.ts";
@@ -601,7 +601,11 @@ function checkState(state: EngineState, ledger: Ledger, world: World, nowMs: num
   }
 
   // One to one: charges in the ledger and charge keys, reservations and hold keys, payments and pay keys.
-  const users = new Set([...state.wallets.keys(), ...state.userReservations.keys(), ...recordsByUser.keys()]);
+  const users = new Set([
+    ...state.wallets.keys(),
+    ...state.reservationLookup.newestOfUser.keys(),
+    ...recordsByUser.keys(),
+  ]);
   for (const userId of users) {
     const records = recordsByUser.get(userId) ?? [];
     const wallet = state.wallets.get(userId);
@@ -614,15 +618,14 @@ function checkState(state: EngineState, ledger: Ledger, world: World, nowMs: num
         `user ${userId}: ${chargeIds.length} charges in the ledger but ${chargeKeys.length} charge keys`,
       );
     }
-    const reservationIds = state.userReservations.get(userId) ?? [];
+    const reservations = reservationsOfUser(state, userId);
+    const reservationIds = reservations.map((reservation) => reservation.reservationId);
     const holdKeys = records.filter((r) => r.kind === "hold").map((r) => r.value);
     if (!sameSet(reservationIds, holdKeys)) {
       violation(`user ${userId}: ${reservationIds.length} reservations but ${holdKeys.length} hold keys`);
     }
-    const confirmed = reservationIds
-      .map((id) => findReservation(state, id))
-      .filter((reservation) => reservation?.status === "CONFIRMED");
-    const paymentIds = confirmed.map((reservation) => reservation?.paymentId ?? "");
+    const confirmed = reservations.filter((reservation) => reservation.status === "CONFIRMED");
+    const paymentIds = confirmed.map((reservation) => reservation.paymentId ?? "");
     const payKeys = records.filter((r) => r.kind === "pay");
     const debits = (wallet?.transactions ?? []).filter((t) => t.type === "PAYMENT");
     if (

@@ -1,7 +1,7 @@
 import type { Concert, CreateConcert } from "../engine/catalog.ts";
 import { decideCreateConcert, type WaitingRoomDefaults } from "../engine/concert-setup.ts";
 import { assert, type Result } from "../engine/decider.ts";
-import { findReservation, scheduleOf } from "../engine/engine-state.ts";
+import { reservationsOfUser, scheduleOf, scheduleOfReservation } from "../engine/engine-state.ts";
 import { REQUEST_FINGERPRINT } from "../engine/idempotency.ts";
 import type { ChargeReceipt, PaymentReceipt } from "../engine/receipts.ts";
 import {
@@ -11,7 +11,13 @@ import {
   TOKEN_INVALID,
   type Rejection,
 } from "../engine/rejection.ts";
-import { SEAT_STATUS_NAMES, statusAt, type Reservation, type SeatStatusName } from "../engine/schedule.ts";
+import {
+  reservationOf,
+  SEAT_STATUS_NAMES,
+  statusAt,
+  type Reservation,
+  type SeatStatusName,
+} from "../engine/schedule.ts";
 import { refuseMissingTarget, type IdempotencyKey } from "../engine/token-access.ts";
 import {
   tokenConcertId,
@@ -269,7 +275,7 @@ export class Engine {
       return refused(RESERVATION_NOT_FOUND);
     }
     return actor.read((schedule, nowMs) => {
-      const reservation = schedule.reservations.get(reservationId);
+      const reservation = reservationOf(schedule, reservationId);
       assert(reservation !== undefined, `reservation ${reservationId} is in the schedule its index names`);
       return asSeenAt(reservation, nowMs);
     });
@@ -278,13 +284,9 @@ export class Engine {
   /** A user's reservations across every schedule, newest first. */
   reservationsOf(userId: string): Promise<Result<Reservation[]>> {
     return this.catalog.post((ctx) => {
-      const ids = this.runtime.state.userReservations.get(userId) ?? [];
-      const value: Reservation[] = [];
-      for (let i = ids.length - 1; i >= 0; i -= 1) {
-        const reservation = findReservation(this.runtime.state, ids[i] as string);
-        assert(reservation !== undefined, `reservation ${ids[i]} of ${userId} is where its index says`);
-        value.push(asSeenAt(reservation, ctx.nowMs));
-      }
+      const value = reservationsOfUser(this.runtime.state, userId).map((reservation) =>
+        asSeenAt(reservation, ctx.nowMs),
+      );
       return { ok: true, events: [], value };
     });
   }
@@ -355,14 +357,12 @@ export class Engine {
   }
 
   private reservationActor(reservationId: string): ScheduleActor | undefined {
-    const scheduleId = this.runtime.state.reservationSchedules.get(reservationId);
-    return scheduleId === undefined ? undefined : this.schedules.get(scheduleId);
+    const schedule = scheduleOfReservation(this.runtime.state, reservationId);
+    return schedule === undefined ? undefined : this.schedules.get(schedule.scheduleId);
   }
 
   private refuseMissing<R>(token: string | undefined, targetMissing: Rejection): Promise<Result<R>> {
-    return Promise.resolve(
-      refuseMissingTarget(this.runtime.state, token, targetMissing, this.runtime.clock.nowMs()),
-    );
+    return Promise.resolve(refuseMissingTarget(this.runtime.state, token, targetMissing));
   }
 }
 

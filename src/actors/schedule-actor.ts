@@ -4,8 +4,10 @@ import { decidePayment } from "../engine/payment.ts";
 import { paymentReceiptOf, type PaymentReceipt } from "../engine/receipts.ts";
 import {
   decideSchedule,
+  RESERVATION_HELD,
+  reservationAt,
+  slotOf,
   type Reservation,
-  type ScheduleCommand,
   type ScheduleState,
 } from "../engine/schedule.ts";
 import { roomOfToken } from "../engine/token-access.ts";
@@ -24,7 +26,8 @@ import type { ActorRuntime } from "./runtime.ts";
  */
 export class ScheduleActor {
   readonly mailbox: Mailbox;
-  private readonly deadlines = new MinHeap<string>();
+  /** The slots of the schedule's holds, by deadline. */
+  private readonly deadlines = new MinHeap<number>();
   private cancelTimer: CancelTimer | undefined;
   private timerAtMs = Number.POSITIVE_INFINITY;
   private stopped = false;
@@ -37,14 +40,15 @@ export class ScheduleActor {
     // Holds recovered from the journal expire at their journaled time, or at once if it passed while
     // down: their ExpireHold messages are in the mailbox before any request can be.
     const nowMs = runtime.clock.nowMs();
-    for (const reservation of this.state.reservations.values()) {
-      if (reservation.status !== "HELD") {
+    const { holds } = this.state;
+    for (let slot = 0; slot < holds.count; slot += 1) {
+      if (holds.status[slot] !== RESERVATION_HELD) {
         continue;
       }
-      if (reservation.expiresAtMs <= nowMs) {
-        this.expire(reservation.reservationId);
+      if ((holds.expiresAtMs[slot] as number) <= nowMs) {
+        this.expire(slot);
       } else {
-        this.watchDeadline(reservation);
+        this.watchDeadline(slot);
       }
     }
   }
@@ -67,9 +71,9 @@ export class ScheduleActor {
           decideSchedule(this.state, { type: "HoldSeats", userId, seatNumbers, holdTtlMs }, ctx),
           ([held]) => {
             assert(held?.type === "SeatsHeld", "a hold records a SeatsHeld event");
-            const reservation = this.reservation(held.reservationId);
-            this.watchDeadline(reservation);
-            return reservation;
+            const slot = this.slotOf(held.reservationId);
+            this.watchDeadline(slot);
+            return reservationAt(this.state, slot);
           },
         ),
       ),
@@ -81,7 +85,7 @@ export class ScheduleActor {
       tokenTurn(this.runtime, ctx, token, this.state.concertId, undefined, (userId) =>
         this.runtime.applyDecision(
           decideSchedule(this.state, { type: "CancelHold", userId, reservationId }, ctx),
-          () => this.reservation(reservationId),
+          () => reservationAt(this.state, this.slotOf(reservationId)),
         ),
       ),
     );
@@ -129,27 +133,29 @@ export class ScheduleActor {
     this.cancelTimer = undefined;
   }
 
-  private reservation(reservationId: string): Reservation {
-    const reservation = this.state.reservations.get(reservationId);
-    assert(reservation !== undefined, `reservation ${reservationId} vanished within its own turn`);
-    return reservation;
+  private slotOf(reservationId: string): number {
+    const slot = slotOf(this.state, reservationId);
+    assert(slot !== undefined, `reservation ${reservationId} vanished within its own turn`);
+    return slot;
   }
 
-  private expire(reservationId: string): void {
-    const command: ScheduleCommand = { type: "ExpireHold", reservationId };
+  private expire(slot: number): void {
     void this.mailbox.postToSelf((ctx) => {
-      const outcome = this.runtime.applyDecision(decideSchedule(this.state, command, ctx), () => undefined);
-      const reservation = this.state.reservations.get(reservationId);
-      if (outcome.ok && outcome.events.length === 0 && reservation?.status === "HELD") {
+      const reservationId = this.state.holds.reservationIds[slot] as string;
+      const outcome = this.runtime.applyDecision(
+        decideSchedule(this.state, { type: "ExpireHold", reservationId }, ctx),
+        () => undefined,
+      );
+      if (outcome.ok && outcome.events.length === 0 && this.state.holds.status[slot] === RESERVATION_HELD) {
         // Not due after all (the wall clock stepped back): keep watching its deadline.
-        this.watchDeadline(reservation);
+        this.watchDeadline(slot);
       }
       return outcome;
     });
   }
 
-  private watchDeadline(reservation: Reservation): void {
-    this.deadlines.push(reservation.expiresAtMs, reservation.reservationId);
+  private watchDeadline(slot: number): void {
+    this.deadlines.push(this.state.holds.expiresAtMs[slot] as number, slot);
     this.armTimer();
   }
 
@@ -169,9 +175,9 @@ export class ScheduleActor {
     this.timerAtMs = Number.POSITIVE_INFINITY;
     const nowMs = this.runtime.clock.nowMs();
     while ((this.deadlines.peekKey() ?? Number.POSITIVE_INFINITY) <= nowMs) {
-      const reservationId = this.deadlines.pop();
-      if (reservationId !== undefined && this.state.reservations.get(reservationId)?.status === "HELD") {
-        this.expire(reservationId);
+      const slot = this.deadlines.pop();
+      if (slot !== undefined && this.state.holds.status[slot] === RESERVATION_HELD) {
+        this.expire(slot);
       }
     }
     this.armTimer();

@@ -1,7 +1,16 @@
 import { assert } from "./decider.ts";
-import { findReservation, type EngineState } from "./engine-state.ts";
+import { NO_RESERVATION, type EngineState } from "./engine-state.ts";
 import { BALANCE_WON_MAX, SEATS_PER_HOLD_MAX, SEATS_PER_USER_PER_SCHEDULE_MAX } from "./limits.ts";
-import { SEAT_AVAILABLE, SEAT_BOOKED, SEAT_HELD, type ScheduleState } from "./schedule.ts";
+import { indexOfIds } from "./id-index.ts";
+import {
+  holderAt,
+  reservationAt,
+  SEAT_AVAILABLE,
+  SEAT_BOOKED,
+  SEAT_HELD,
+  slotOf,
+  type ScheduleState,
+} from "./schedule.ts";
 import { verifyWaitingRoomState } from "./waiting-room/index.ts";
 import type { WalletState } from "./wallet.ts";
 
@@ -17,12 +26,14 @@ export function checkEngineInvariants(state: EngineState): void {
   /** The amount each user's confirmed reservations cost, to hold against what their ledger paid. */
   const confirmedAmountByUser = new Map<string, number>();
   let reservations = 0;
+  assert(state.scheduleIds.length === state.schedules.size, "every schedule has an ordinal");
   for (const [scheduleId, schedule] of state.schedules) {
     assert(schedule.scheduleId === scheduleId, `schedule ${scheduleId} is filed under its own id`);
+    assert(state.scheduleIds[schedule.ordinal] === scheduleId, `schedule ${scheduleId} is at its ordinal`);
     checkSchedule(state, schedule, confirmedAmountByUser);
-    reservations += schedule.reservations.size;
+    reservations += schedule.holds.count;
   }
-  checkReservationIndexes(state, reservations);
+  checkReservationIndex(state, reservations);
   for (const [userId, wallet] of state.wallets) {
     assert(wallet.userId === userId, `the wallet of ${userId} is filed under its own user`);
     checkWallet(wallet, confirmedAmountByUser.get(userId) ?? 0);
@@ -68,22 +79,25 @@ function checkSchedule(
     `${where}: available + held + booked is not the capacity`,
   );
 
+  checkTables(schedule);
+
   // Every held or booked seat belongs to exactly one live reservation, whose status it shows.
+  const { holds, holders } = schedule;
   const claimedBy = new Map<number, string>();
-  const seatsByUser = new Map<string, number>();
-  for (const [reservationId, reservation] of schedule.reservations) {
+  const seatsOfHolder = new Array<number>(holders.userIds.length).fill(0);
+  for (let slot = 0; slot < holds.count; slot += 1) {
+    const reservation = reservationAt(schedule, slot);
+    const { reservationId, seatNumbers } = reservation;
     const what = `${where}, reservation ${reservationId}`;
-    assert(reservation.reservationId === reservationId, `${what} is filed under its own id`);
-    assert(reservation.scheduleId === schedule.scheduleId, `${what} names its schedule`);
-    assert(reservation.concertId === schedule.concertId, `${what} names its concert`);
+    assert(slotOf(schedule, reservationId) === slot, `${what} is filed under its own id`);
     assert(
-      reservation.seatNumbers.length >= 1 && reservation.seatNumbers.length <= SEATS_PER_HOLD_MAX,
+      seatNumbers.length >= 1 && seatNumbers.length <= SEATS_PER_HOLD_MAX,
       `${what} holds 1..${SEATS_PER_HOLD_MAX} seats`,
     );
-    assert(
-      reservation.amount === schedule.price * reservation.seatNumbers.length,
-      `${what} costs its seats' price`,
-    );
+    for (let i = seatNumbers.length; i < SEATS_PER_HOLD_MAX; i += 1) {
+      assert(holds.seatNumbers[slot * SEATS_PER_HOLD_MAX + i] === 0, `${what} has a seat after its last`);
+    }
+    assert(reservation.amount === schedule.price * seatNumbers.length, `${what} costs its seats' price`);
     assert(
       (reservation.status === "CONFIRMED") === (reservation.paymentId !== null),
       `${what} has a payment id exactly when it is confirmed`,
@@ -92,7 +106,7 @@ function checkSchedule(
       continue;
     }
     const expected = reservation.status === "HELD" ? SEAT_HELD : SEAT_BOOKED;
-    for (const seatNumber of reservation.seatNumbers) {
+    for (const seatNumber of seatNumbers) {
       assert(
         Number.isSafeInteger(seatNumber) && seatNumber >= 1 && seatNumber <= schedule.seatCount,
         `${what} holds seat ${seatNumber}, which does not exist`,
@@ -105,10 +119,8 @@ function checkSchedule(
         `${where}: seat ${seatNumber} of ${reservation.status} reservation ${reservationId} has status ${schedule.seats[seatNumber - 1]}`,
       );
     }
-    seatsByUser.set(
-      reservation.userId,
-      (seatsByUser.get(reservation.userId) ?? 0) + reservation.seatNumbers.length,
-    );
+    const holder = holds.holder[slot] as number;
+    seatsOfHolder[holder] = (seatsOfHolder[holder] as number) + seatNumbers.length;
     if (reservation.status === "CONFIRMED") {
       confirmedAmountByUser.set(
         reservation.userId,
@@ -122,30 +134,98 @@ function checkSchedule(
   );
 
   // The per-user counts the hold limit is enforced with agree with the reservations.
-  assert(seatsByUser.size === schedule.seatsByUser.size, `${where}: users with seats miscounted`);
-  for (const [userId, seats] of schedule.seatsByUser) {
-    assert(seatsByUser.get(userId) === seats, `${where}: the seats of ${userId} are miscounted`);
+  for (let holder = 0; holder < holders.userIds.length; holder += 1) {
+    const userId = holders.userIds[holder] as string;
+    const seats = holders.seatCount[holder] as number;
+    assert(seats === seatsOfHolder[holder], `${where}: the seats of ${userId} are miscounted`);
     assert(seats <= SEATS_PER_USER_PER_SCHEDULE_MAX, `${where}: ${userId} holds or owns ${seats} seats`);
   }
 }
 
-/** The indexes by reservation and by user list every reservation once, where it is. */
-function checkReservationIndexes(state: EngineState, reservations: number): void {
-  assert(state.reservationSchedules.size === reservations, "the reservation index lists every reservation");
-  for (const [reservationId, scheduleId] of state.reservationSchedules) {
+/**
+ * The shape of a schedule's tables: the columns of each have one length, slots past the last reservation
+ * are untouched, and the lookups file every reservation and holder under its own id.
+ */
+function checkTables(schedule: ScheduleState): void {
+  const where = `schedule ${schedule.scheduleId}`;
+  const { holds, holders, lookup } = schedule;
+  const capacity = holds.status.length;
+  assert(holds.count >= 0 && holds.count <= capacity, `${where}: more reservations than slots`);
+  for (const column of [holds.holder, holds.heldAtMs, holds.expiresAtMs, holds.amount, holds.paidAtMs]) {
+    assert(column.length === capacity, `${where}: the hold table's columns have one length`);
+  }
+  assert(
+    holds.seatNumbers.length === capacity * SEATS_PER_HOLD_MAX,
+    `${where}: the hold table has ${SEATS_PER_HOLD_MAX} seat numbers per slot`,
+  );
+  assert(holds.reservationIds.length === holds.count, `${where}: one reservation id per reservation`);
+  assert(holds.paymentIds.length === holds.count, `${where}: one payment id (or null) per reservation`);
+  for (let slot = holds.count; slot < capacity; slot += 1) {
+    assert(holds.status[slot] === 0, `${where}: slot ${slot}, past the last reservation, is taken`);
+  }
+  // The index is what indexing the ids afresh gives (which also refuses an id that is there twice).
+  assert(
+    sameIndex(lookup.slotIndex, indexOfIds(holds.reservationIds)),
+    `${where}: the slot index is not the index of the reservation ids`,
+  );
+  for (let slot = 0; slot < holds.count; slot += 1) {
+    const holder = holds.holder[slot] as number;
+    assert(holder >= 0 && holder < holders.userIds.length, `${where}: slot ${slot} has a known holder`);
+  }
+  assert(holders.userIds.length <= holders.seatCount.length, `${where}: every holder has a seat count`);
+  assert(lookup.holderOf.size === holders.userIds.length, `${where}: the lookup lists every holder once`);
+  for (const [userId, holder] of lookup.holderOf) {
+    assert(holders.userIds[holder] === userId, `${where}: holder ${userId} is filed under their own index`);
+  }
+}
+
+/**
+ * The reservation index numbers every reservation once and points at it; the lookup files each under its
+ * id; each user's list holds exactly their reservations, newest first.
+ */
+function checkReservationIndex(state: EngineState, reservations: number): void {
+  const { reservations: index, reservationLookup: lookup } = state;
+  assert(index.count === reservations, "the reservation index numbers every reservation");
+  assert(index.count <= index.slot.length, "the reservation index has a slot per number");
+  assert(
+    index.scheduleOrdinal.length === index.slot.length && lookup.previousOfUser.length === index.slot.length,
+    "the reservation index's columns have one length",
+  );
+  assert(lookup.reservationIds.length === reservations, "the reservation lookup has an id per number");
+  assert(
+    sameIndex(lookup.numberIndex, indexOfIds(lookup.reservationIds)),
+    "the number index is not the index of the reservation ids",
+  );
+  for (let number = 0; number < index.count; number += 1) {
+    const scheduleId = state.scheduleIds[index.scheduleOrdinal[number] as number];
+    const schedule = scheduleId === undefined ? undefined : state.schedules.get(scheduleId);
+    assert(schedule !== undefined, `reservation number ${number} is in a known schedule`);
+    const slot = index.slot[number] as number;
+    assert(slot >= 0 && slot < schedule.holds.count, `reservation number ${number} is in a taken slot`);
+    const reservationId = schedule.holds.reservationIds[slot] as string;
     assert(
-      state.schedules.get(scheduleId)?.reservations.has(reservationId) === true,
-      `the reservation index files ${reservationId} under ${scheduleId}, which does not hold it`,
+      lookup.reservationIds[number] === reservationId,
+      `reservation ${reservationId} is filed under its own number ${number}`,
     );
   }
   let listed = 0;
-  for (const [userId, ids] of state.userReservations) {
-    assert(new Set(ids).size === ids.length, `the reservations of ${userId} are listed once each`);
-    for (const reservationId of ids) {
-      const reservation = findReservation(state, reservationId);
-      assert(reservation?.userId === userId, `${userId} is listed with ${reservationId}, not theirs`);
+  for (const [userId, newest] of lookup.newestOfUser) {
+    let number = newest;
+    let newer = index.count;
+    while (number !== NO_RESERVATION) {
+      // Strictly older each step, so the walk ends.
+      assert(number >= 0 && number < newer, `the reservations of ${userId} are listed newest first`);
+      const schedule = state.schedules.get(state.scheduleIds[index.scheduleOrdinal[number] as number] ?? "");
+      assert(schedule !== undefined, `reservation number ${number} is in a known schedule`);
+      const slot = index.slot[number] as number;
+      assert(
+        holderAt(schedule, slot) === userId,
+        `${userId} is listed with ${schedule.holds.reservationIds[slot]}, not theirs`,
+      );
+      listed += 1;
+      newer = number;
+      number = lookup.previousOfUser[number] as number;
     }
-    listed += ids.length;
   }
   assert(listed === reservations, "every reservation is listed under its user");
 }
@@ -175,4 +255,8 @@ function checkWallet(wallet: WalletState, confirmedAmount: number): void {
     paid === confirmedAmount,
     `${where}: ${paid} won paid, but the confirmed reservations cost ${confirmedAmount} won`,
   );
+}
+
+function sameIndex(index: Int32Array, expected: Int32Array): boolean {
+  return index.length === expected.length && index.every((bucket, i) => bucket === expected[i]);
 }

@@ -9,11 +9,19 @@ import {
 import type { KeyedResult } from "./receipts.ts";
 import {
   evolveSchedule,
+  holderAt,
   initialScheduleState,
+  reservationAt,
+  restoreScheduleState,
+  storedScheduleState,
   type Reservation,
   type ScheduleEvent,
   type ScheduleState,
+  type SeatsHeld,
+  type StoredScheduleState,
 } from "./schedule.ts";
+import { emptyIdIndex, findId, indexOfIds, NOT_INDEXED, withId } from "./id-index.ts";
+import { grown, grownCapacity } from "./table-growth.ts";
 import {
   evolveWaitingRoom,
   initialWaitingRoomState,
@@ -31,12 +39,12 @@ import { evolveWallet, initialWalletState, type WalletEvent, type WalletState } 
 export interface EngineState {
   readonly catalog: CatalogState;
   readonly schedules: Map<string, ScheduleState>;
+  /** Schedule ids in the order the schedules were created: a schedule's ordinal is its place here. */
+  readonly scheduleIds: string[];
   readonly wallets: Map<string, WalletState>;
   readonly idempotency: IdempotencyState<KeyedResult>;
-  /** Which schedule a reservation belongs to, so a payment by reservation id finds its actor. */
-  readonly reservationSchedules: Map<string, string>;
-  /** Each user's reservation ids, oldest first. */
-  readonly userReservations: Map<string, string[]>;
+  readonly reservations: ReservationIndex;
+  readonly reservationLookup: ReservationLookup;
   /** One waiting room per concert. */
   readonly waitingRooms: Map<string, WaitingRoomState>;
   /**
@@ -44,6 +52,42 @@ export interface EngineState {
    * the defaults from the environment, which apply to every setting not named here.
    */
   readonly waitingRoomOverrides: Map<string, Partial<WaitingRoomSettings>>;
+}
+
+/** The slots the reservation index starts with (see table-growth.ts for how it grows). */
+const RESERVATION_INDEX_SLOTS_INITIAL = 1024;
+
+/** No reservation: the end of a user's list. */
+export const NO_RESERVATION = -1;
+
+/**
+ * Every reservation of every schedule, numbered in the order they were made (the journal's order), so a
+ * payment or a read by reservation id finds the schedule and slot, and a user's reservations can be
+ * listed across schedules. Typed arrays by number, grown together like a schedule's tables.
+ */
+export interface ReservationIndex {
+  /** Reservations made so far; the next one gets this number. */
+  count: number;
+  /** By number: the ordinal of the reservation's schedule. */
+  scheduleOrdinal: Int32Array;
+  /** By number: the reservation's slot in its schedule's hold table. */
+  slot: Int32Array;
+}
+
+/**
+ * The indexes from ids into the reservation index, and each user's reservations as a list threaded
+ * through it. All derived from the index and the schedules' tables: a snapshot leaves them out (they
+ * repeat every id) and `restoreEngineState` rebuilds them.
+ */
+export interface ReservationLookup {
+  /** By number: the reservation's id (the string its schedule's table holds). */
+  readonly reservationIds: string[];
+  /** Reservation id → number (see id-index.ts); use `numberOf`. */
+  numberIndex: Int32Array;
+  /** User id → the number of their newest reservation. */
+  readonly newestOfUser: Map<string, number>;
+  /** By number: the same user's reservation before it, or `NO_RESERVATION`. As long as the index's arrays. */
+  previousOfUser: Int32Array;
 }
 
 /** An operator changed some of a waiting room's settings (the room's own event carries the result). */
@@ -63,15 +107,102 @@ export type EngineEvent =
   | IdempotencyKeyRecorded<KeyedResult>;
 
 export function initialEngineState(): EngineState {
+  return engineState(
+    {
+      catalog: initialCatalogState(),
+      scheduleIds: [],
+      wallets: new Map(),
+      idempotency: initialIdempotencyState(),
+      reservations: {
+        count: 0,
+        scheduleOrdinal: new Int32Array(RESERVATION_INDEX_SLOTS_INITIAL),
+        slot: new Int32Array(RESERVATION_INDEX_SLOTS_INITIAL),
+      },
+      waitingRooms: new Map(),
+      waitingRoomOverrides: new Map(),
+    },
+    new Map(),
+    {
+      reservationIds: [],
+      numberIndex: emptyIdIndex(),
+      newestOfUser: new Map(),
+      previousOfUser: new Int32Array(RESERVATION_INDEX_SLOTS_INITIAL),
+    },
+  );
+}
+
+/**
+ * The engine state as a snapshot stores it: without the lookups of the engine and of each schedule. They
+ * are derived from the tables, and a decoded snapshot would hold a second copy of every id they hold.
+ */
+export interface StoredEngineState extends Omit<EngineState, "schedules" | "reservationLookup"> {
+  readonly schedules: Map<string, StoredScheduleState>;
+}
+
+/** What a snapshot of `state` stores; it shares the state's tables, so encode it before the next turn. */
+export function snapshotOf(state: EngineState): StoredEngineState {
+  const schedules = new Map<string, StoredScheduleState>();
+  for (const [scheduleId, schedule] of state.schedules) {
+    schedules.set(scheduleId, storedScheduleState(schedule));
+  }
   return {
-    catalog: initialCatalogState(),
-    schedules: new Map(),
-    wallets: new Map(),
-    idempotency: initialIdempotencyState(),
-    reservationSchedules: new Map(),
-    userReservations: new Map(),
-    waitingRooms: new Map(),
-    waitingRoomOverrides: new Map(),
+    catalog: state.catalog,
+    schedules,
+    scheduleIds: state.scheduleIds,
+    wallets: state.wallets,
+    idempotency: state.idempotency,
+    reservations: state.reservations,
+    waitingRooms: state.waitingRooms,
+    waitingRoomOverrides: state.waitingRoomOverrides,
+  };
+}
+
+/** The engine state a snapshot stored (`snapshotOf`), with every lookup rebuilt from the tables. */
+export function restoreEngineState(stored: StoredEngineState): EngineState {
+  const schedules = new Map<string, ScheduleState>();
+  for (const [scheduleId, schedule] of stored.schedules) {
+    schedules.set(scheduleId, restoreScheduleState(schedule));
+  }
+  const { reservations } = stored;
+  const lookup: ReservationLookup = {
+    reservationIds: [],
+    numberIndex: emptyIdIndex(),
+    newestOfUser: new Map(),
+    previousOfUser: new Int32Array(reservations.slot.length),
+  };
+  const state = engineState(stored, schedules, lookup);
+  for (let number = 0; number < reservations.count; number += 1) {
+    const schedule = scheduleAt(state, reservations.scheduleOrdinal[number] as number);
+    const slot = reservations.slot[number] as number;
+    lookup.reservationIds.push(schedule.holds.reservationIds[slot] as string);
+    listUnderUser(lookup, number, holderAt(schedule, slot));
+  }
+  // Indexed once every id is listed; the index comes out as live evolution built it.
+  lookup.numberIndex = indexOfIds(lookup.reservationIds);
+  return state;
+}
+
+/** The one place an engine state object is made, fresh or restored, with its fields in one order. */
+function engineState(
+  fields: Omit<StoredEngineState, "schedules">,
+  schedules: Map<string, ScheduleState>,
+  reservationLookup: ReservationLookup,
+): EngineState {
+  const { reservations } = fields;
+  return {
+    catalog: fields.catalog,
+    schedules,
+    scheduleIds: fields.scheduleIds,
+    wallets: fields.wallets,
+    idempotency: fields.idempotency,
+    reservations: {
+      count: reservations.count,
+      scheduleOrdinal: reservations.scheduleOrdinal,
+      slot: reservations.slot,
+    },
+    reservationLookup,
+    waitingRooms: fields.waitingRooms,
+    waitingRoomOverrides: fields.waitingRoomOverrides,
   };
 }
 
@@ -114,12 +245,74 @@ export function scheduleOf(state: EngineState, scheduleId: string): ScheduleStat
   return schedule;
 }
 
+/** The schedule with this ordinal (its place in `scheduleIds`). */
+function scheduleAt(state: EngineState, ordinal: number): ScheduleState {
+  const scheduleId = state.scheduleIds[ordinal];
+  assert(scheduleId !== undefined, `no schedule has the ordinal ${ordinal}`);
+  return scheduleOf(state, scheduleId);
+}
+
+/** The number of the reservation `reservationId`, or undefined for an unknown id. */
+function numberOf(state: EngineState, reservationId: string): number | undefined {
+  const { numberIndex, reservationIds } = state.reservationLookup;
+  const number = findId(numberIndex, reservationIds, reservationId);
+  return number === NOT_INDEXED ? undefined : number;
+}
+
+/** The schedule a reservation belongs to, through the reservation index; undefined for an unknown id. */
+export function scheduleOfReservation(state: EngineState, reservationId: string): ScheduleState | undefined {
+  const number = numberOf(state, reservationId);
+  return number === undefined
+    ? undefined
+    : scheduleAt(state, state.reservations.scheduleOrdinal[number] as number);
+}
+
 /** A reservation wherever it is, through the reservation index; undefined for an unknown id. */
 export function findReservation(state: EngineState, reservationId: string): Reservation | undefined {
-  const scheduleId = state.reservationSchedules.get(reservationId);
-  return scheduleId === undefined
-    ? undefined
-    : state.schedules.get(scheduleId)?.reservations.get(reservationId);
+  const number = numberOf(state, reservationId);
+  return number === undefined ? undefined : reservationNumbered(state, number);
+}
+
+/** A user's reservations across every schedule, newest first. */
+export function reservationsOfUser(state: EngineState, userId: string): Reservation[] {
+  const { previousOfUser } = state.reservationLookup;
+  const reservations: Reservation[] = [];
+  let number = state.reservationLookup.newestOfUser.get(userId) ?? NO_RESERVATION;
+  while (number !== NO_RESERVATION) {
+    reservations.push(reservationNumbered(state, number));
+    number = previousOfUser[number] as number;
+  }
+  return reservations;
+}
+
+function reservationNumbered(state: EngineState, number: number): Reservation {
+  const schedule = scheduleAt(state, state.reservations.scheduleOrdinal[number] as number);
+  return reservationAt(schedule, state.reservations.slot[number] as number);
+}
+
+/** SeatsHeld, for the index: the new reservation (the newest slot of `schedule`) gets the next number. */
+function indexReservation(state: EngineState, schedule: ScheduleState, event: SeatsHeld): void {
+  const { reservations, reservationLookup: lookup } = state;
+  const number = reservations.count;
+  const capacity = reservations.slot.length;
+  if (number === capacity) {
+    const grownTo = grownCapacity(capacity, RESERVATION_INDEX_SLOTS_INITIAL);
+    reservations.scheduleOrdinal = grown(reservations.scheduleOrdinal, grownTo);
+    reservations.slot = grown(reservations.slot, grownTo);
+    lookup.previousOfUser = grown(lookup.previousOfUser, grownTo);
+  }
+  reservations.count = number + 1;
+  reservations.scheduleOrdinal[number] = schedule.ordinal;
+  reservations.slot[number] = schedule.holds.count - 1;
+  lookup.reservationIds.push(event.reservationId);
+  lookup.numberIndex = withId(lookup.numberIndex, lookup.reservationIds, number);
+  listUnderUser(lookup, number, event.userId);
+}
+
+/** Puts reservation `number` at the head of its user's list. */
+function listUnderUser(lookup: ReservationLookup, number: number, userId: string): void {
+  lookup.previousOfUser[number] = lookup.newestOfUser.get(userId) ?? NO_RESERVATION;
+  lookup.newestOfUser.set(userId, number);
 }
 
 /** The user's wallet, created empty on first use: every valid user id has a balance of 0 to start. */
@@ -144,7 +337,11 @@ export function evolveEngine(state: EngineState, event: EngineEvent): EngineStat
     case "ConcertCreated":
       evolveCatalog(state.catalog, event);
       for (const spec of event.schedules) {
-        state.schedules.set(spec.scheduleId, initialScheduleState(event.concertId, spec));
+        state.schedules.set(
+          spec.scheduleId,
+          initialScheduleState(event.concertId, spec, state.scheduleIds.length),
+        );
+        state.scheduleIds.push(spec.scheduleId);
       }
       // Its real settings follow in a WaitingRoomConfigured event of the same journal entry.
       state.waitingRooms.set(
@@ -156,14 +353,9 @@ export function evolveEngine(state: EngineState, event: EngineEvent): EngineStat
       );
       break;
     case "SeatsHeld": {
-      evolveSchedule(scheduleOf(state, event.scheduleId), event);
-      state.reservationSchedules.set(event.reservationId, event.scheduleId);
-      const mine = state.userReservations.get(event.userId);
-      if (mine === undefined) {
-        state.userReservations.set(event.userId, [event.reservationId]);
-      } else {
-        mine.push(event.reservationId);
-      }
+      const schedule = scheduleOf(state, event.scheduleId);
+      evolveSchedule(schedule, event);
+      indexReservation(state, schedule, event);
       break;
     }
     case "HoldExpired":

@@ -1,6 +1,13 @@
 import { accept, assert, refuse, type DecideContext, type Decision } from "./decider.ts";
 import { NOT_OWNER, rejection, RESERVATION_NOT_FOUND } from "./rejection.ts";
-import { isLiveHold, type ReservationConfirmed, type ScheduleState } from "./schedule.ts";
+import {
+  holderAt,
+  isLiveHold,
+  RESERVATION_CONFIRMED,
+  slotOf,
+  type ReservationConfirmed,
+  type ScheduleState,
+} from "./schedule.ts";
 import {
   authorizeToken,
   decideWaitingRoom,
@@ -38,29 +45,26 @@ export function decidePayment(
     return grant;
   }
   assert(grant.value.userId === command.userId, "a payment is made by the user its token names");
-  const reservation = schedule.reservations.get(command.reservationId);
-  if (reservation === undefined) {
+  const slot = slotOf(schedule, command.reservationId);
+  if (slot === undefined) {
     return refuse(RESERVATION_NOT_FOUND);
   }
-  if (reservation.userId !== command.userId || wallet.userId !== command.userId) {
+  if (holderAt(schedule, slot) !== command.userId || wallet.userId !== command.userId) {
     return refuse(NOT_OWNER);
   }
-  if (reservation.status === "CONFIRMED") {
+  if (schedule.holds.status[slot] === RESERVATION_CONFIRMED) {
     return refuse(rejection("ALREADY_PAID", "this reservation is already paid"));
   }
-  if (!isLiveHold(reservation, ctx.nowMs)) {
+  if (!isLiveHold(schedule, slot, ctx.nowMs)) {
     return refuse(rejection("HOLD_EXPIRED", "the hold has expired or was cancelled; no money was taken"));
   }
-  if (wallet.balance < reservation.amount) {
+  const amount = schedule.holds.amount[slot] as number;
+  if (wallet.balance < amount) {
     return refuse(
-      rejection(
-        "INSUFFICIENT_BALANCE",
-        `the balance of ${wallet.balance} won is below ${reservation.amount} won`,
-        {
-          balance: wallet.balance,
-          amount: reservation.amount,
-        },
-      ),
+      rejection("INSUFFICIENT_BALANCE", `the balance of ${wallet.balance} won is below ${amount} won`, {
+        balance: wallet.balance,
+        amount,
+      }),
     );
   }
   const used = decideWaitingRoom(
@@ -72,11 +76,12 @@ export function decidePayment(
     return used;
   }
   const paymentId = ctx.newId();
+  const reservationId = schedule.holds.reservationIds[slot] as string;
   return accept([
     {
       type: "ReservationConfirmed",
       scheduleId: schedule.scheduleId,
-      reservationId: reservation.reservationId,
+      reservationId,
       paymentId,
       atMs: ctx.nowMs,
     },
@@ -85,9 +90,9 @@ export function decidePayment(
       userId: wallet.userId,
       transactionId: ctx.newId(),
       paymentId,
-      reservationId: reservation.reservationId,
-      amount: reservation.amount,
-      balanceAfter: wallet.balance - reservation.amount,
+      reservationId,
+      amount,
+      balanceAfter: wallet.balance - amount,
       atMs: ctx.nowMs,
     },
     ...used.events,

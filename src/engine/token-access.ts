@@ -1,4 +1,4 @@
-import type { Result } from "./decider.ts";
+import { assert, type Result } from "./decider.ts";
 import type { EngineState } from "./engine-state.ts";
 import { checkIdempotencyKey } from "./idempotency.ts";
 import type { KeyedResult } from "./receipts.ts";
@@ -7,7 +7,7 @@ import {
   authorizeToken,
   pollToken,
   tokenConcertId,
-  viewToken,
+  tokenHolder,
   type TokenView,
   type WaitingRoomState,
 } from "./waiting-room/index.ts";
@@ -45,18 +45,23 @@ export function decideTokenAccess(
   nowMs: number,
 ): TokenAccess {
   const room = roomOfToken(state, token);
-  const userId =
-    room === undefined || token === undefined ? undefined : viewToken(room, token, nowMs)?.userId;
-  if (room === undefined || token === undefined || userId === undefined) {
+  if (room === undefined || token === undefined) {
     return { kind: "refused", rejection: TOKEN_INVALID };
   }
+  // Authorizing first finds the token once on the common path, a known token that may act; only a
+  // known token that may not needs a second look to learn whose it is, for a keyed repeat.
+  const grant = authorizeToken(room, token, concertId, nowMs);
+  if (!grant.ok && grant.rejection.code === TOKEN_INVALID.code) {
+    return { kind: "refused", rejection: TOKEN_INVALID };
+  }
+  const userId = grant.ok ? grant.value.userId : tokenHolder(room, token);
+  assert(userId !== undefined, "a token authorized or refused for its status is known");
   if (idempotencyKey !== undefined) {
     const repeat = decideKeyedRepeat(state, userId, idempotencyKey);
     if (repeat !== undefined) {
       return repeat;
     }
   }
-  const grant = authorizeToken(room, token, concertId, nowMs);
   return grant.ok ? { kind: "granted", userId } : { kind: "refused", rejection: grant.rejection };
 }
 
@@ -90,10 +95,9 @@ export function refuseMissingTarget(
   state: EngineState,
   token: string | undefined,
   targetMissing: Rejection,
-  nowMs: number,
 ): Result<never> {
   const room = roomOfToken(state, token);
-  const known = room !== undefined && token !== undefined && viewToken(room, token, nowMs) !== undefined;
+  const known = room !== undefined && token !== undefined && tokenHolder(room, token) !== undefined;
   return { ok: false, rejection: known ? targetMissing : TOKEN_INVALID };
 }
 

@@ -134,6 +134,25 @@ export function decodeEvent(payload: Uint8Array, storedType: string): unknown {
   return event;
 }
 
+/**
+ * Decodes a run of event payloads stored back to back (as replay reads them, one blob per page), pushing
+ * each onto `events`. Each must be a plain object with a non-empty string `type`; unlike `decodeEvent`,
+ * the type is not compared with the stored one: replay reads no type column, and the fold dispatches on
+ * the event's own type. Throws on the first value that does not decode or is not an event.
+ */
+export function decodeEventRun(bytes: Uint8Array, events: unknown[]): void {
+  eventPackr.unpackMultiple(bytes, (event: unknown) => {
+    if (!isPlainObject(event)) {
+      throw new Error("the decoded payload is not an object");
+    }
+    const type = event["type"];
+    if (typeof type !== "string" || type.length === 0) {
+      throw new Error("the decoded event has no string `type`");
+    }
+    events.push(event);
+  });
+}
+
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== "object" || value === null) {
     return false;

@@ -253,6 +253,48 @@ export function readLastSeq(db: Connection): number {
 }
 
 /**
+ * Returns the function that stores one snapshot row and deletes all but the newest SNAPSHOTS_KEPT,
+ * inside the caller's transaction.
+ */
+function createSnapshotStore(db: Connection): (snapshot: SnapshotRow) => void {
+  const insertSnapshot = db.prepare(
+    "INSERT OR REPLACE INTO snapshots (seq, created_at, payload) VALUES (?, ?, ?)",
+  );
+  const pruneSnapshots = db.prepare(
+    "DELETE FROM snapshots WHERE seq NOT IN (SELECT seq FROM snapshots ORDER BY seq DESC LIMIT ?)",
+  );
+  return (snapshot) => {
+    insertSnapshot.run(snapshot.seq, snapshot.createdAtMs, snapshot.payload);
+    pruneSnapshots.run(SNAPSHOTS_KEPT);
+  };
+}
+
+/** A connection of the snapshot thread that writes snapshot rows, each in a transaction of its own. */
+export interface SnapshotConnection {
+  /** Stores the snapshot and prunes the old ones in one transaction; durable when it returns. */
+  readonly write: (snapshot: SnapshotRow) => void;
+  readonly close: () => void;
+}
+
+/**
+ * Opens a journal file (of the current version: the journal's writer opened it first) to write
+ * snapshots beside the journal's own writer. The two never write at once: the journal holds its
+ * commits while the snapshot thread writes (`GroupCommitJournal.takeSnapshot`).
+ */
+export function openSnapshotConnection(path: string): SnapshotConnection {
+  const db = openJournalDatabase(path, "read-write");
+  try {
+    const store = createSnapshotStore(db);
+    // IMMEDIATE, as for the journal's commits: the write lock is taken before anything is written.
+    const write = db.transaction(store);
+    return { write: (snapshot) => write.immediate(snapshot), close: () => db.close() };
+  } catch (error) {
+    db.close();
+    throw asCorruptIfDamaged(path, error);
+  }
+}
+
+/**
  * Returns the function that commits one batch in one transaction: its rows, then its snapshot (if
  * any) and the pruning of old snapshots. It throws whatever SQLite throws, after rolling back.
  */
@@ -263,12 +305,7 @@ function createCommitter(db: Connection, faults: FaultInjection | undefined): (b
   const insertEvent = db.prepare(
     "INSERT INTO journal (seq, stream, type, recorded_at, payload) VALUES (?, ?, ?, ?, ?)",
   );
-  const insertSnapshot = db.prepare(
-    "INSERT OR REPLACE INTO snapshots (seq, created_at, payload) VALUES (?, ?, ?)",
-  );
-  const pruneSnapshots = db.prepare(
-    "DELETE FROM snapshots WHERE seq NOT IN (SELECT seq FROM snapshots ORDER BY seq DESC LIMIT ?)",
-  );
+  const storeSnapshot = createSnapshotStore(db);
   let commits = 0;
   const commit = db.transaction((batch: CommitBatch) => {
     const { firstSeq, streams, types, recordedAtMs, payloads, snapshot } = batch;
@@ -276,8 +313,7 @@ function createCommitter(db: Connection, faults: FaultInjection | undefined): (b
       insertEvent.run(firstSeq + i, streams[i], types[i], recordedAtMs[i], payloads[i]);
     }
     if (snapshot !== undefined) {
-      insertSnapshot.run(snapshot.seq, snapshot.createdAtMs, snapshot.payload);
-      pruneSnapshots.run(SNAPSHOTS_KEPT);
+      storeSnapshot(snapshot);
     }
     commits += 1;
     if (commits === faults?.failCommitAt) {

@@ -10,7 +10,9 @@ import {
   JOURNAL_EVENT_BYTES_MAX,
   JOURNAL_STREAM_LENGTH_MAX,
   SNAPSHOT_BYTES_MAX,
+  SNAPSHOT_CLOSE_WAIT_MS,
 } from "./limits.ts";
+import type { OpenSnapshotMaker, SnapshotMaker } from "./snapshot-thread.ts";
 
 /** Where batches are committed: the main thread's own connection, or a writer thread. */
 export interface CommitBackend {
@@ -23,10 +25,10 @@ export interface CommitBackend {
   close(): Promise<void>;
 }
 
-/** The rows of one transaction being gathered, and the promise its appenders wait on. */
 /** Told of every committed transaction: how many events it held and how long the commit took. */
 export type CommitObserver = (events: number, durationMs: number) => void;
 
+/** The rows of one transaction being gathered, and the promise its appenders wait on. */
 class Batch implements CommitBatch {
   readonly firstSeq: number;
   readonly streams: string[] = [];
@@ -60,10 +62,17 @@ class Batch implements CommitBatch {
   }
 }
 
+/** A write of someone else's (the snapshot thread's) waiting for its turn between two commits. */
+interface WriteTurn {
+  readonly write: () => Promise<void>;
+  readonly resolve: () => void;
+  readonly reject: (error: Error) => void;
+}
+
 /**
  * The journal's bookkeeping, the same for both writers: seq assignment, batching per turn of the
  * event loop, one batch in flight while the next accumulates, and failing everything pending when a
- * commit fails.
+ * commit fails. It also gives the snapshot thread its turn to write between two commits.
  */
 export class GroupCommitJournal<E extends JournalEvent> implements Journal<E> {
   readonly #path: string;
@@ -86,6 +95,14 @@ export class GroupCommitJournal<E extends JournalEvent> implements Journal<E> {
   #entries = 0;
   #events = 0;
   #snapshots = 0;
+  readonly #openSnapshotMaker: OpenSnapshotMaker | undefined;
+  /** Started by the first `takeSnapshot`, and again after its thread died. */
+  #snapshotMaker: Promise<SnapshotMaker> | undefined = undefined;
+  /** Settles when the snapshot under way (if any) has; snapshots are taken one at a time. */
+  #snapshotTaking: Promise<unknown> = Promise.resolve();
+  /** A write waiting for the turn, and whether one is running (no batch is committed meanwhile). */
+  #turnWaiting: WriteTurn | undefined = undefined;
+  #turnRunning = false;
 
   constructor(
     path: string,
@@ -93,6 +110,7 @@ export class GroupCommitJournal<E extends JournalEvent> implements Journal<E> {
     lastSeq: number,
     backend: CommitBackend,
     onCommit?: CommitObserver,
+    openSnapshotMaker?: OpenSnapshotMaker,
   ) {
     this.#path = path;
     this.#streamOf = streamOf;
@@ -100,6 +118,7 @@ export class GroupCommitJournal<E extends JournalEvent> implements Journal<E> {
     this.#lastDurableSeq = lastSeq;
     this.#backend = backend;
     this.#onCommit = onCommit;
+    this.#openSnapshotMaker = openSnapshotMaker;
   }
 
   get lastAppendedSeq(): number {
@@ -210,6 +229,90 @@ export class GroupCommitJournal<E extends JournalEvent> implements Journal<E> {
     return batch.durable.then(() => seq);
   }
 
+  takeSnapshot(): Promise<number> {
+    const refusal = this.#refusal();
+    if (refusal !== undefined) {
+      return Promise.reject(refusal);
+    }
+    // The seq is fixed now, so the snapshot covers everything appended before this call.
+    const seq = this.#lastAppendedSeq;
+    const taken = this.#snapshotTaking.then(() => this.#takeSnapshotAt(seq));
+    this.#snapshotTaking = taken.catch(() => undefined);
+    return taken;
+  }
+
+  /**
+   * The snapshot thread folds the journal up to `seq` once that seq is durable, while the event loop
+   * goes on; it then writes the snapshot in its own transaction, in a turn between two commits, so
+   * that the two connections never wait on each other's lock (with the inline writer such a wait
+   * would block the event loop).
+   */
+  async #takeSnapshotAt(seq: number): Promise<number> {
+    await this.#durableThrough(seq);
+    const maker = await this.#usableSnapshotMaker();
+    await maker.prepare(seq);
+    await this.#inWriteTurn(() => maker.write());
+    this.#snapshots += 1;
+    return seq;
+  }
+
+  /** Resolves once `seq` is durable; unlike `whenDurable` it still works while the journal closes. */
+  #durableThrough(seq: number): Promise<void> {
+    if (this.#failure !== undefined) {
+      return Promise.reject(this.#failure);
+    }
+    if (seq <= this.#lastDurableSeq || this.#newestWithRows === undefined) {
+      return Promise.resolve();
+    }
+    // The newest batch with rows holds `lastAppendedSeq`, which is at least `seq`; batches commit in order.
+    return this.#newestWithRows.durable;
+  }
+
+  async #usableSnapshotMaker(): Promise<SnapshotMaker> {
+    const open = this.#openSnapshotMaker;
+    if (open === undefined) {
+      throw new Error(`journal ${this.#path} was opened without a snapshot thread`);
+    }
+    const current = await this.#snapshotMaker?.catch(() => undefined);
+    if (current?.usable === true) {
+      return current;
+    }
+    // A maker whose thread died is let go, and the next snapshot starts afresh in a new one.
+    void current?.close();
+    const opening = open(this.#path);
+    this.#snapshotMaker = opening;
+    return opening;
+  }
+
+  /** Runs `write` as soon as no batch is in flight, and commits no batch until it settles. */
+  #inWriteTurn(write: () => Promise<void>): Promise<void> {
+    if (this.#failure !== undefined) {
+      return Promise.reject(this.#failure);
+    }
+    return new Promise<void>((resolve, reject) => {
+      this.#turnWaiting = { write, resolve, reject };
+      this.#pump();
+    });
+  }
+
+  #runTurn(turn: WriteTurn): void {
+    this.#turnRunning = true;
+    const settle = (error?: Error): void => {
+      this.#turnRunning = false;
+      // Send what accumulated meanwhile before waking the turn's owner.
+      this.#pump();
+      if (error === undefined) {
+        turn.resolve();
+      } else {
+        turn.reject(error);
+      }
+    };
+    turn.write().then(
+      () => settle(),
+      (error: unknown) => settle(error instanceof Error ? error : new Error(String(error))),
+    );
+  }
+
   close(): Promise<void> {
     this.#closing ??= this.#flushAndClose();
     return this.#closing;
@@ -230,6 +333,8 @@ export class GroupCommitJournal<E extends JournalEvent> implements Journal<E> {
       { cause },
     );
     this.#failure = error;
+    this.#turnWaiting?.reject(error);
+    this.#turnWaiting = undefined;
     const pending = [this.#inFlight, ...this.#sealed, this.#open];
     this.#inFlight = undefined;
     this.#sealed = [];
@@ -289,7 +394,14 @@ export class GroupCommitJournal<E extends JournalEvent> implements Journal<E> {
     }
     this.#pumping = true;
     try {
-      while (this.#inFlight === undefined && this.#failure === undefined) {
+      while (this.#inFlight === undefined && !this.#turnRunning && this.#failure === undefined) {
+        const turn = this.#turnWaiting;
+        if (turn !== undefined) {
+          // The turn goes before the batches waiting: its seq is durable already, and they wait briefly.
+          this.#turnWaiting = undefined;
+          this.#runTurn(turn);
+          break;
+        }
         const batch = this.#sealed.shift() ?? this.#takeOpen();
         if (batch === undefined) {
           break;
@@ -339,6 +451,16 @@ export class GroupCommitJournal<E extends JournalEvent> implements Journal<E> {
   }
 
   async #flushAndClose(): Promise<void> {
+    // A snapshot under way is finished first (its turn needs the pump), unless it takes too long; a
+    // failed or abandoned one changes nothing.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.#snapshotTaking,
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, SNAPSHOT_CLOSE_WAIT_MS);
+      }),
+    ]);
+    clearTimeout(timer);
     const last =
       this.#open !== undefined && !this.#open.isEmpty ? this.#open : (this.#sealed.at(-1) ?? this.#inFlight);
     this.#pump();
@@ -347,5 +469,7 @@ export class GroupCommitJournal<E extends JournalEvent> implements Journal<E> {
       await last.durable.catch(() => undefined);
     }
     await this.#backend.close();
+    const maker = await this.#snapshotMaker?.catch(() => undefined);
+    await maker?.close();
   }
 }

@@ -4,7 +4,7 @@
  */
 import { checkEngineInvariants } from "../engine/engine-invariants.ts";
 import type { EngineEvent, EngineState } from "../engine/engine-state.ts";
-import { streamOf } from "../engine/engine-state.ts";
+import { snapshotOf, streamOf } from "../engine/engine-state.ts";
 import type { ReplayModel } from "./journal-tool.ts";
 import { runJournalTool } from "./journal-tool.ts";
 import { recoverEngineState } from "./recovery.ts";
@@ -23,6 +23,7 @@ const engineModel: ReplayModel<EngineEvent, EngineState> = {
   recover: (path, options) => recoverEngineState(path, { ...options, resumeAtMs: RESUMED_AT_MS }),
   checkInvariants: checkEngineInvariants,
   streamOf,
+  snapshotOf,
 };
 
 process.exitCode = await runJournalTool(process.argv.slice(2), engineModel, DEFAULT_DB, (line) => {

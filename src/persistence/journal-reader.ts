@@ -1,9 +1,15 @@
 import type { Statement } from "better-sqlite3";
-import { decodeEvent, decodeState } from "./codec.ts";
+import { decodeEvent, decodeEventRun, decodeState } from "./codec.ts";
 import type { Connection } from "./database.ts";
 import { asCorruptIfDamaged, openJournalDatabase, readLastSeq } from "./database.ts";
 import { JournalCorruptError } from "./errors.ts";
-import { JOURNAL_READ_PAGE_EVENTS, JOURNAL_READ_RUN_BYTES_MAX, JOURNAL_SCHEMA_VERSION } from "./limits.ts";
+import {
+  JOURNAL_READ_PAGE_EVENTS,
+  JOURNAL_READ_RUN_BYTES_MAX,
+  JOURNAL_REPLAY_EVENT_BYTES_MAX,
+  JOURNAL_REPLAY_PAGE_EVENTS,
+  JOURNAL_SCHEMA_VERSION,
+} from "./limits.ts";
 import { readSchemaVersion, upcastEvent } from "./migrations.ts";
 
 /** One journal row as read back, with its payload decoded and checked. */
@@ -53,6 +59,15 @@ export interface JournalReader<E> {
    * naming the file and seq on the first event that cannot be read; it never skips one.
    */
   events(afterSeq: number, filter?: EventFilter): IterableIterator<StoredEvent<E>>;
+  /**
+   * What recovery folds: the events after `afterSeq` through `toSeq` (default: the end of the journal as
+   * it is when the call starts), in seq order, decoded and upcast, without their row columns. It checks
+   * that no seq is missing and that each payload decodes to an event, but does not compare an event's
+   * type with the type column (the fold dispatches on the event's own) unless a page fails those checks
+   * and is read again as `events()` reads. About 2.7 times cheaper per event than `events()`. Throws
+   * JournalCorruptError naming the file and seq of the missing or damaged entry, like `events()`.
+   */
+  replay(afterSeq: number, toSeq?: number): IterableIterator<E>;
   /** The newest seq in the journal, or 0 when it is empty. */
   lastSeq(): number;
   /** Events and payload bytes per event type, most frequent first. */
@@ -106,12 +121,25 @@ class SqliteJournalReader<E> implements JournalReader<E> {
   readonly #older: boolean;
   /** The statements of each filter combination, prepared on first use. */
   readonly #eventStatements = new Map<string, PageStatements>();
+  /** One replay page: its payloads as one blob, and how many rows it found. */
+  readonly #replayPage: Statement<unknown[], [Uint8Array | null, number]>;
 
   constructor(path: string, db: Connection, schemaVersion: number) {
     this.path = path;
     this.#db = db;
     this.schemaVersion = schemaVersion;
     this.#older = schemaVersion !== JOURNAL_SCHEMA_VERSION;
+    // The ORDER BY sits in a subquery: on the rowid it costs nothing, and SQLite feeds an aggregate the
+    // rows of an ordered subquery in that order (it never flattens such a subquery into an aggregate).
+    // `group_concat(... ORDER BY seq)` would sort every payload through a temporary b-tree instead,
+    // which costs as much as the rest of the query. Larger events are left out; see `#replay`.
+    this.#replayPage = db
+      .prepare<unknown[], [Uint8Array | null, number]>(
+        `SELECT CAST(group_concat(payload, x'') AS BLOB), count(*) FROM (
+           SELECT payload FROM journal WHERE seq > ? AND seq <= ? AND length(payload) <= ? ORDER BY seq
+         )`,
+      )
+      .raw(true);
   }
 
   newestSnapshot(): { seq: number; state: unknown } | undefined {
@@ -162,6 +190,11 @@ class SqliteJournalReader<E> implements JournalReader<E> {
       where += " AND type = ?";
       filterParams.push(type);
     }
+    return this.#iterate(this.#statementsFor(where), afterSeq, toSeq, filterParams);
+  }
+
+  /** The statements that read pages of rows matching `where`, prepared on first use. */
+  #statementsFor(where: string): PageStatements {
     let statements = this.#eventStatements.get(where);
     if (statements === undefined) {
       statements = {
@@ -178,7 +211,11 @@ class SqliteJournalReader<E> implements JournalReader<E> {
       };
       this.#eventStatements.set(where, statements);
     }
-    return this.#iterate(statements, afterSeq, toSeq, filterParams);
+    return statements;
+  }
+
+  replay(afterSeq: number, toSeq: number = Number.MAX_SAFE_INTEGER): IterableIterator<E> {
+    return this.#replay(afterSeq, toSeq);
   }
 
   lastSeq(): number {
@@ -286,6 +323,69 @@ class SqliteJournalReader<E> implements JournalReader<E> {
       if (page.length < JOURNAL_READ_PAGE_EVENTS) {
         return;
       }
+    }
+  }
+
+  /**
+   * Replay reads pages of JOURNAL_REPLAY_PAGE_EVENTS seqs with one query each, whose payloads come back
+   * as one blob that msgpackr decodes in one pass: no Buffer, row array or column string per event, which
+   * is what `events()` spends most of its time on. The page is complete when it holds a row for every
+   * seq in its range (seq is the primary key, so the count proves that none is missing). A page that
+   * is not complete lacks a seq, or holds an event over JOURNAL_REPLAY_EVENT_BYTES_MAX (left out to bound
+   * the blob). A page whose blob does not decode into exactly one event per row holds a damaged
+   * payload, and in one blob a damaged payload can take its neighbours' bytes, so the error would name
+   * the wrong seq. Either way `#iterate` reads the page again row by row: it reads large events on
+   * their own, decodes each payload within its own bounds, checks it against its type column, and names
+   * the seq of the entry that is missing or damaged.
+   */
+  *#replay(afterSeq: number, toSeq: number): Generator<E, void, undefined> {
+    // The end is fixed first, so that a journal still being written is read up to a seq it holds.
+    const lastSeq = Math.min(toSeq, this.lastSeq());
+    const events: unknown[] = [];
+    let after = afterSeq;
+    while (after < lastSeq) {
+      const end = Math.min(lastSeq, after + JOURNAL_REPLAY_PAGE_EVENTS);
+      const [blob, count] = this.#read(
+        () => this.#replayPage.get(after, end, JOURNAL_REPLAY_EVENT_BYTES_MAX) as [Uint8Array | null, number],
+        after + 1,
+      );
+      if (blob === null || count !== end - after || !this.#decodedAll(blob, count, events)) {
+        for (const stored of this.#iterate(this.#statementsFor("seq > ? AND seq <= ?"), after, end, [])) {
+          yield stored.event;
+        }
+        after = end;
+        continue;
+      }
+      for (let i = 0; i < count; i++) {
+        const event = events[i] as { type: string };
+        yield (this.#older ? this.#upcast(event, after + i + 1) : event) as E;
+      }
+      after = end;
+    }
+  }
+
+  /** Decodes a page's blob into `events`; false unless it holds exactly `count` events. */
+  #decodedAll(blob: Uint8Array, count: number, events: unknown[]): boolean {
+    events.length = 0;
+    try {
+      decodeEventRun(blob, events);
+    } catch {
+      return false;
+    }
+    return events.length === count;
+  }
+
+  /** An event of an older schema version as the current version stores it; throws naming its seq. */
+  #upcast(event: { type: string }, seq: number): unknown {
+    try {
+      return upcastEvent(event, event.type, this.schemaVersion);
+    } catch (error) {
+      throw new JournalCorruptError(
+        this.path,
+        seq,
+        `journal ${this.path}: the entry at seq ${seq} could not be decoded: ${String(error)}`,
+        { cause: error },
+      );
     }
   }
 

@@ -28,6 +28,8 @@ export interface ReplayModel<E extends JournalEvent, S> {
   /** Throws when the folded state breaks an invariant. */
   readonly checkInvariants: (state: S) => void;
   readonly streamOf: (event: E) => string;
+  /** What a snapshot stores of a state, when that is not the state itself (the engine leaves out its lookups). */
+  readonly snapshotOf?: (state: S) => unknown;
 }
 
 /** Where the tool writes: one call per line, without the newline. */
@@ -250,7 +252,7 @@ async function snapshot<E extends JournalEvent, S>(
     const coveredSeq = journal.lastAppendedSeq;
     const { state } = model.recover(db, { useSnapshot: true, toSeq: coveredSeq });
     model.checkInvariants(state);
-    const seq = await journal.writeSnapshot(state);
+    const seq = await journal.writeSnapshot(model.snapshotOf === undefined ? state : model.snapshotOf(state));
     print(`took a snapshot at seq ${seq}`);
     return 0;
   } finally {

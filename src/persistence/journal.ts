@@ -2,6 +2,7 @@ import type { FaultInjection } from "./database.ts";
 import { JournalCorruptError, JournalSchemaError, JournalUnavailableError } from "./errors.ts";
 import { GroupCommitJournal, type CommitObserver } from "./group-commit.ts";
 import { openInlineWriter } from "./inline-writer.ts";
+import { openSnapshotThread, type OpenSnapshotMaker } from "./snapshot-thread.ts";
 import { openWorkerWriter } from "./worker-writer.ts";
 
 export { JournalCorruptError, JournalSchemaError, JournalUnavailableError };
@@ -36,6 +37,11 @@ export interface OpenJournalOptions<E extends JournalEvent> extends JournalOptio
   readonly writer: JournalWriter;
   /** Test hooks only: make commits fail on purpose. */
   readonly faultInjection?: FaultInjection;
+  /**
+   * What `takeSnapshot` builds its snapshots with: by default the snapshot thread, which folds the
+   * journal with the engine's recovery (snapshot-worker.ts).
+   */
+  readonly openSnapshotMaker?: OpenSnapshotMaker;
 }
 
 /** Counters since the journal was opened; `commits` counts transactions, so tests can see batching. */
@@ -65,9 +71,19 @@ export interface Journal<E extends JournalEvent> {
   /**
    * Encodes `state` synchronously now, so it covers exactly `lastAppendedSeq`, then writes it after
    * every entry appended before it has committed. Keeps the newest SNAPSHOTS_KEPT snapshots.
-   * Resolves with the seq it covers.
+   * Resolves with the seq it covers. The encode blocks the caller for as long as it takes (half a
+   * second for a million seats): for tools and tests; a running engine uses `takeSnapshot`.
    */
   writeSnapshot(state: unknown): Promise<number>;
+  /**
+   * Takes a snapshot of the state as of `lastAppendedSeq` without pausing the event loop: once that
+   * seq is durable, the snapshot thread folds the journal itself up to it (as recovery would), encodes
+   * the result and writes it in a transaction of its own, during which no batch is committed (appends
+   * go on and wait for the next commit). One snapshot at a time; a second call waits for the first.
+   * Keeps the newest SNAPSHOTS_KEPT snapshots. Resolves with the seq it covers; rejects when the
+   * snapshot failed, which changes nothing in the journal.
+   */
+  takeSnapshot(): Promise<number>;
   readonly lastAppendedSeq: number;
   readonly lastDurableSeq: number;
   /** Set once a write failed; from then on every write rejects with it at once. */
@@ -88,10 +104,11 @@ export async function openJournal<E extends JournalEvent>(
   options: OpenJournalOptions<E>,
 ): Promise<Journal<E>> {
   const { path, streamOf, writer, faultInjection, onCommit } = options;
+  const openSnapshotMaker = options.openSnapshotMaker ?? openSnapshotThread;
   switch (writer) {
     case "inline": {
       const { backend, lastSeq } = openInlineWriter(path, faultInjection);
-      return new GroupCommitJournal<E>(path, streamOf, lastSeq, backend, onCommit);
+      return new GroupCommitJournal<E>(path, streamOf, lastSeq, backend, onCommit, openSnapshotMaker);
     }
     case "worker": {
       // The writer thread can die at any time, and its death must fail the journal built around it.
@@ -99,7 +116,14 @@ export async function openJournal<E extends JournalEvent>(
       const { backend, lastSeq } = await openWorkerWriter(path, faultInjection, (error) =>
         built.journal?.fail(error),
       );
-      built.journal = new GroupCommitJournal<E>(path, streamOf, lastSeq, backend, onCommit);
+      built.journal = new GroupCommitJournal<E>(
+        path,
+        streamOf,
+        lastSeq,
+        backend,
+        onCommit,
+        openSnapshotMaker,
+      );
       return built.journal;
     }
   }

@@ -15,6 +15,10 @@
  * `onSaleAtMs` in WaitingRoomConfigured and in the `settings` of WaitingRoomSettingsOverridden. The
  * state in snapshots had the same fields, and the waiting room's `stamp` and `admissionAt` became
  * `stampMs` and `admissionAtMs`.
+ *
+ * Version 3 changed only the snapshots: a schedule keeps its reservations as struct-of-arrays (its hold
+ * table) instead of a map of records, and the engine's reservation indexes changed with it. No event
+ * changed, so the migration rewrites none; like every migration it deletes the old snapshots.
  */
 import { decodeEvent, encodeEvent, eventDefect } from "./codec.ts";
 import type { Connection } from "./database.ts";
@@ -52,6 +56,7 @@ const MIGRATIONS: readonly Migration[] = [
       }),
     },
   },
+  { toVersion: 3, upcasts: {} },
 ];
 
 if (MIGRATIONS.at(-1)?.toVersion !== JOURNAL_SCHEMA_VERSION) {

@@ -3,11 +3,14 @@ import { assert } from "../engine/decider.ts";
 import {
   evolveEngine,
   initialEngineState,
+  restoreEngineState,
+  snapshotOf,
   type EngineEvent,
   type EngineState,
+  type StoredEngineState,
 } from "../engine/engine-state.ts";
 import { resumeWaitingRoom } from "../engine/waiting-room/index.ts";
-import { openJournalReader } from "./journal-reader.ts";
+import { openJournalReader, type JournalReader } from "./journal-reader.ts";
 
 export interface RecoveredState {
   readonly state: EngineState;
@@ -18,9 +21,9 @@ export interface RecoveredState {
   readonly durationMs: number;
 }
 
-/** Checks that a decoded snapshot has the shape of an engine state before anything trusts it. */
-function assertEngineState(state: unknown): asserts state is EngineState {
-  const initial = initialEngineState();
+/** Checks that a decoded snapshot has the shape of a stored engine state before anything trusts it. */
+function assertStoredEngineState(state: unknown): asserts state is StoredEngineState {
+  const initial = snapshotOf(initialEngineState());
   assert(typeof state === "object" && state !== null, "a snapshot holds an engine state");
   for (const key of Object.keys(initial)) {
     assert(key in state, `the snapshot lacks the engine state's ${key}`);
@@ -43,10 +46,62 @@ export interface RecoveryOptions {
   readonly toSeq?: number;
 }
 
+/** The state a journal folds into, and where the fold started. */
+export interface FoldedState {
+  readonly state: EngineState;
+  /** The seq of the snapshot the fold started from; 0 when it started from an empty state. */
+  readonly snapshotSeq: number;
+  readonly eventsReplayed: number;
+}
+
 /**
- * Rebuilds the engine state from a journal file: the newest snapshot, then every event after it.
- * A missing file is an empty journal. An entry that does not decode stops recovery with an error
- * naming the file and the seq: skipping it would silently lose a write.
+ * Folds a journal into the engine state as of `toSeq` (default: its end): the newest snapshot (unless
+ * `useSnapshot` is false), then every event after it, with `evolveEngine`, the fold the tests use.
+ * Nothing is resumed, so the result is exactly what the events say; the snapshot thread keeps such a
+ * state (snapshot-worker.ts), and `recoverEngineState` resumes it.
+ */
+export function foldJournal(
+  reader: JournalReader<EngineEvent>,
+  options: { readonly useSnapshot: boolean; readonly toSeq?: number },
+): FoldedState {
+  const snapshot = options.useSnapshot ? reader.newestSnapshot() : undefined;
+  let state: EngineState;
+  if (snapshot === undefined) {
+    state = initialEngineState();
+  } else {
+    const decoded = snapshot.state;
+    assertStoredEngineState(decoded);
+    state = restoreEngineState(decoded);
+  }
+  const snapshotSeq = snapshot?.seq ?? 0;
+  const { toSeq } = options;
+  if (toSeq !== undefined && snapshotSeq > toSeq) {
+    throw new Error(`the newest snapshot of ${reader.path} covers seq ${snapshotSeq}, past seq ${toSeq}`);
+  }
+  const eventsReplayed = foldEvents(reader, state, snapshotSeq, toSeq);
+  return { state, snapshotSeq, eventsReplayed };
+}
+
+/** Folds the events after `afterSeq` through `toSeq` (default: the end) into `state`; returns how many. */
+export function foldEvents(
+  reader: JournalReader<EngineEvent>,
+  state: EngineState,
+  afterSeq: number,
+  toSeq?: number,
+): number {
+  let folded = 0;
+  for (const event of reader.replay(afterSeq, toSeq)) {
+    evolveEngine(state, event);
+    folded += 1;
+  }
+  return folded;
+}
+
+/**
+ * Rebuilds the engine state from a journal file: the newest snapshot, then every event after it
+ * (`foldJournal`), resumed at `resumeAtMs`. A missing file is an empty journal. An entry that does not
+ * decode stops recovery with an error naming the file and the seq: skipping it would silently lose a
+ * write.
  */
 export function recoverEngineState(path: string, options: RecoveryOptions): RecoveredState {
   const startedMs = performance.now();
@@ -55,25 +110,11 @@ export function recoverEngineState(path: string, options: RecoveryOptions): Reco
   }
   const reader = openJournalReader<EngineEvent>(path);
   try {
-    const snapshot = options.useSnapshot === false ? undefined : reader.newestSnapshot();
-    let state: EngineState;
-    if (snapshot === undefined) {
-      state = initialEngineState();
-    } else {
-      const decoded = snapshot.state;
-      assertEngineState(decoded);
-      state = decoded;
-    }
-    const snapshotSeq = snapshot?.seq ?? 0;
     const { toSeq } = options;
-    if (toSeq !== undefined && snapshotSeq > toSeq) {
-      throw new Error(`the newest snapshot of ${path} covers seq ${snapshotSeq}, past seq ${toSeq}`);
-    }
-    let eventsReplayed = 0;
-    for (const stored of reader.events(snapshotSeq, toSeq === undefined ? {} : { toSeq })) {
-      evolveEngine(state, stored.event);
-      eventsReplayed += 1;
-    }
+    const { state, snapshotSeq, eventsReplayed } = foldJournal(reader, {
+      useSnapshot: options.useSnapshot !== false,
+      toSeq,
+    });
     for (const room of state.waitingRooms.values()) {
       resumeWaitingRoom(room, options.resumeAtMs);
     }

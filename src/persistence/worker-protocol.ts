@@ -38,3 +38,22 @@ export function errorFrom(description: ErrorDescription): Error {
   const error = new Error(`${description.name}: ${description.message}${codeSuffix}`);
   return Object.assign(error, { code: description.code });
 }
+
+/** What the snapshot thread is started with (`workerData`). */
+export interface SnapshotThreadStart {
+  readonly path: string;
+}
+
+/** Messages from the main thread to the snapshot thread; one request is answered before the next is sent. */
+export type ToSnapshotThread =
+  | { readonly kind: "prepare"; readonly seq: number }
+  | { readonly kind: "write" }
+  | { readonly kind: "close" };
+
+/** Messages from the snapshot thread to the main thread. */
+export type FromSnapshotThread =
+  | { readonly kind: "ready" }
+  | { readonly kind: "open-failed"; readonly error: ErrorDescription }
+  | { readonly kind: "prepared"; readonly seq: number; readonly bytes: number }
+  | { readonly kind: "written" }
+  | { readonly kind: "failed"; readonly error: ErrorDescription };

@@ -7,6 +7,7 @@ import type { CommitBackend } from "./group-commit.ts";
 import { JOURNAL_WORKER_CLOSE_TIMEOUT_MS, JOURNAL_WORKER_START_TIMEOUT_MS } from "./limits.ts";
 import type { FromWorker, ToWorker, WorkerStart } from "./worker-protocol.ts";
 import { errorFrom } from "./worker-protocol.ts";
+import { typeScriptThreadEntry } from "./thread-entry.ts";
 
 /**
  * Opens a journal file whose write connection lives on a worker thread, so the fsync of each commit
@@ -23,22 +24,11 @@ export async function openWorkerWriter(
   // errors as the inline writer (errors lose their class on the way back from a worker).
   openWriterConnection(path, undefined).close();
   const start: WorkerStart = { path, faults };
-  const worker = new Worker(workerEntry(), { workerData: start });
+  const worker = new Worker(typeScriptThreadEntry(new URL("./journal-worker.ts", import.meta.url)), {
+    workerData: start,
+  });
   const lastSeq = await whenReady(worker, path);
   return { backend: new WorkerBackend(worker, onFatal), lastSeq };
-}
-
-/**
- * The worker runs TypeScript source. On Node 20 a worker does not get the loader hooks of its parent,
- * and an `--import tsx` in its execArgv is not applied to its entry module (nodejs/node#47747), so the
- * worker starts from a small ES module that registers tsx's hooks and then imports the real entry.
- * This works the same under `tsx` and under vitest.
- */
-function workerEntry(): URL {
-  const tsxApi = import.meta.resolve("tsx/esm/api");
-  const entry = new URL("./journal-worker.ts", import.meta.url).href;
-  const source = `import { register } from ${JSON.stringify(tsxApi)};\nregister();\nawait import(${JSON.stringify(entry)});\n`;
-  return new URL(`data:text/javascript,${encodeURIComponent(source)}`);
 }
 
 function whenReady(worker: Worker, path: string): Promise<number> {

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { SimulatedClock } from "../../src/actors/clock.ts";
 import type { Engine } from "../../src/actors/engine.ts";
 import { checkEngineInvariants } from "../../src/engine/engine-invariants.ts";
-import type { EngineEvent } from "../../src/engine/engine-state.ts";
+import { findReservation, type EngineEvent } from "../../src/engine/engine-state.ts";
 import type { StoredEvent } from "../../src/persistence/journal.ts";
 import {
   codeOf,
@@ -302,9 +302,7 @@ describe("hold expiry with a simulated clock", () => {
     clock.advanceBy(1);
     // The read queues behind the ExpireHold message the timer sent, so it sees the expiry.
     expect((await seatStatuses(engine, scheduleId)).slice(2, 4)).toEqual(["AVAILABLE", "AVAILABLE"]);
-    expect(
-      liveState(engine).schedules.get(scheduleId)?.reservations.get(reservation.reservationId)?.status,
-    ).toBe("EXPIRED");
+    expect(findReservation(liveState(engine), reservation.reservationId)?.status).toBe("EXPIRED");
     await engine.stop();
 
     const expired = eventsOfType(readJournal(file), "HoldExpired");
@@ -394,9 +392,9 @@ describe("hold expiry with a simulated clock", () => {
       "AVAILABLE",
       "HELD",
     ]);
-    const state = liveState(restarted).schedules.get(scheduleId);
-    expect(state?.reservations.get(overdue.reservationId)?.status).toBe("EXPIRED");
-    expect(state?.reservations.get(notYetDue.reservationId)?.status).toBe("HELD");
+    const state = liveState(restarted);
+    expect(findReservation(state, overdue.reservationId)?.status).toBe("EXPIRED");
+    expect(findReservation(state, notYetDue.reservationId)?.status).toBe("HELD");
 
     // The other one expires when the clock reaches its journaled deadline, not before.
     laterClock.advanceTo(notYetDue.expiresAtMs - 1);

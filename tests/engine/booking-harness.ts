@@ -7,6 +7,7 @@ import {
   evolveEngine,
   initialEngineState,
   scheduleOf,
+  scheduleOfReservation,
   waitingRoomOf,
   type EngineEvent,
   type EngineState,
@@ -23,6 +24,7 @@ import { chargeReceiptOf, type ChargeReceipt } from "../../src/engine/receipts.t
 import type { Rejection } from "../../src/engine/rejection.ts";
 import {
   decideSchedule,
+  reservationOf,
   type ScheduleCommand,
   type ScheduleEvent,
   type ScheduleState,
@@ -255,9 +257,9 @@ export class BookingSystem {
     return { nowMs: this.nowMs, newId: this.newId };
   }
 
-  /** Reservation ids in creation order: the order `reservationSchedules` was filled in. */
+  /** Reservation ids in creation order, which is the order of their numbers. */
   reservationIds(): string[] {
-    return [...this.state.reservationSchedules.keys()];
+    return [...this.state.reservationLookup.reservationIds];
   }
 
   reservationIdOf(ref: ReservationRef): string {
@@ -269,14 +271,14 @@ export class BookingSystem {
 
   /** The schedule that owns a reservation; an unknown one is asked of the first schedule, which refuses it. */
   scheduleOfReservation(reservationId: string): ScheduleState {
-    const scheduleId = this.state.reservationSchedules.get(reservationId) ?? this.scheduleIds[0];
-    assert(scheduleId !== undefined, "the model has schedules");
-    return scheduleOf(this.state, scheduleId);
+    const first = this.scheduleIds[0];
+    assert(first !== undefined, "the model has schedules");
+    return scheduleOfReservation(this.state, reservationId) ?? scheduleOf(this.state, first);
   }
 
   userOf(ref: UserRef, reservationId: string): string {
     if (ref === "owner") {
-      return this.scheduleOfReservation(reservationId).reservations.get(reservationId)?.userId ?? USERS[0];
+      return reservationOf(this.scheduleOfReservation(reservationId), reservationId)?.userId ?? USERS[0];
     }
     const userId = USERS[ref];
     assert(userId !== undefined, `no user ${ref}`);
@@ -337,7 +339,7 @@ export class BookingSystem {
         return { ok: true, events: action.fireTimers ? this.fireDueTimers() : [] };
       case "advanceToDeadline": {
         const reservationId = this.reservationIdOf(action.reservation);
-        const reservation = this.scheduleOfReservation(reservationId).reservations.get(reservationId);
+        const reservation = reservationOf(this.scheduleOfReservation(reservationId), reservationId);
         if (reservation !== undefined) {
           this.nowMs = Math.max(this.nowMs, reservation.expiresAtMs + action.offsetMs);
         }
@@ -360,7 +362,7 @@ export class BookingSystem {
   fireDueTimers(): EngineEvent[] {
     const events: EngineEvent[] = [];
     for (const reservationId of this.reservationIds()) {
-      const reservation = this.scheduleOfReservation(reservationId).reservations.get(reservationId);
+      const reservation = reservationOf(this.scheduleOfReservation(reservationId), reservationId);
       if (reservation?.status === "HELD" && reservation.expiresAtMs <= this.nowMs) {
         events.push(...this.expire(reservationId));
       }

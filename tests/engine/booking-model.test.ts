@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { checkEngineInvariants } from "../../src/engine/engine-invariants.ts";
-import { scheduleOf, type EngineEvent } from "../../src/engine/engine-state.ts";
+import { reservationsOfUser, scheduleOf, type EngineEvent } from "../../src/engine/engine-state.ts";
 import {
   BALANCE_WON_MAX,
   CHARGE_WON_MAX,
@@ -11,7 +11,13 @@ import {
   SEATS_PER_USER_PER_SCHEDULE_MAX,
 } from "../../src/engine/limits.ts";
 import type { RejectionCode } from "../../src/engine/rejection.ts";
-import { SEAT_STATUS_NAMES, type ReservationStatus, type SeatStatusName } from "../../src/engine/schedule.ts";
+import {
+  reservationOf,
+  SEAT_STATUS_NAMES,
+  seatsHeldBy,
+  type ReservationStatus,
+  type SeatStatusName,
+} from "../../src/engine/schedule.ts";
 import {
   actionArb,
   BookingSystem,
@@ -364,12 +370,17 @@ function observe(real: BookingSystem) {
   return {
     nowMs: real.nowMs,
     seatMaps: schedules.map((schedule) => [...schedule.seats].map((byte) => SEAT_STATUS_NAMES[byte])),
-    seatsByUser: schedules.map((schedule) => USERS.map((userId) => schedule.seatsByUser.get(userId) ?? 0)),
+    seatsByUser: schedules.map((schedule) => USERS.map((userId) => seatsHeldBy(schedule, userId))),
     reservations: real.reservationIds().map((id) => {
-      const r = real.scheduleOfReservation(id).reservations.get(id);
+      const r = reservationOf(real.scheduleOfReservation(id), id);
       return [id, r?.userId, r?.seatNumbers, r?.amount, r?.expiresAtMs, r?.status];
     }),
-    userReservations: USERS.map((userId) => state.userReservations.get(userId) ?? []),
+    // Oldest first, as the model keeps them.
+    userReservations: USERS.map((userId) =>
+      reservationsOfUser(state, userId)
+        .map((r) => r.reservationId)
+        .reverse(),
+    ),
     wallets: USERS.map((userId) => {
       const wallet = state.wallets.get(userId);
       return [wallet?.balance, wallet?.transactions.map((t) => `${t.type} ${t.amount}`)];

@@ -9,7 +9,14 @@ import {
   type EngineEvent,
   type EngineState,
 } from "../../src/engine/engine-state.ts";
-import { SEAT_BOOKED, SEAT_HELD, type Reservation } from "../../src/engine/schedule.ts";
+import {
+  RESERVATION_HELD,
+  reservationAt,
+  SEAT_BOOKED,
+  SEAT_HELD,
+  slotOf as findSlot,
+  type ScheduleState,
+} from "../../src/engine/schedule.ts";
 import {
   balanceCharged,
   concertCreated,
@@ -50,8 +57,22 @@ function lively(): EngineState {
   return events.reduce(evolveEngine, initialEngineState());
 }
 
-function reservationOf(state: EngineState, reservationId: string): Reservation {
-  return scheduleOf(state, SCHEDULE_ID).reservations.get(reservationId) ?? expect.fail(`no ${reservationId}`);
+function slotOf(schedule: ScheduleState, reservationId: string): number {
+  return findSlot(schedule, reservationId) ?? expect.fail(`no ${reservationId}`);
+}
+
+/** Where an id index (see id-index.ts) keeps place + 1 for `place`. */
+function bucketOf(index: Int32Array, place: number): number {
+  for (let i = 1; i < index.length; i += 2) {
+    if (index[i] === place + 1) {
+      return i;
+    }
+  }
+  return expect.fail(`place ${place} is not in the index`);
+}
+
+function holderOf(schedule: ScheduleState, userId: string): number {
+  return schedule.lookup.holderOf.get(userId) ?? expect.fail(`no holder ${userId}`);
 }
 
 function expectBroken(state: EngineState, message: RegExp): void {
@@ -103,35 +124,58 @@ describe("no seat is in two live reservations", () => {
   it("catches a second live reservation of an already held seat", () => {
     const state = lively();
     const schedule = scheduleOf(state, SCHEDULE_ID);
-    schedule.reservations.set("r-9", {
-      ...reservationOf(state, "r-2"),
-      reservationId: "r-9",
-      userId: "dave",
-    });
-    state.reservationSchedules.set("r-9", SCHEDULE_ID);
-    state.userReservations.set("dave", ["r-9"]);
-    schedule.seatsByUser.set("dave", 1);
-    expectBroken(state, /seat 3 is in both r-2 and r-9/);
+    // Carol's expired hold of seat 4 comes back to life beside her live one of the same seat.
+    const slot = slotOf(schedule, "r-3");
+    schedule.holds.status[slot] = RESERVATION_HELD;
+    const carol = holderOf(schedule, "carol");
+    schedule.holders.seatCount[carol] = (schedule.holders.seatCount[carol] ?? 0) + 1;
+    expectBroken(state, /seat 4 is in both r-3 and r-5/);
   });
 });
 
 describe("per-user seat counts and the reservation indexes agree with the reservations", () => {
   it("catches a user's seat count that is off", () => {
     const state = lively();
-    scheduleOf(state, SCHEDULE_ID).seatsByUser.set("bob", 3);
+    const schedule = scheduleOf(state, SCHEDULE_ID);
+    schedule.holders.seatCount[holderOf(schedule, "bob")] = 3;
     expectBroken(state, /the seats of bob are miscounted/);
   });
 
-  it("catches a reservation missing from the index by reservation", () => {
+  it("catches a reservation missing from the index by reservation id", () => {
     const state = lively();
-    state.reservationSchedules.delete("r-2");
-    expectBroken(state, /the reservation index lists every reservation/);
+    const { numberIndex } = state.reservationLookup;
+    numberIndex[bucketOf(numberIndex, 1)] = 0;
+    expectBroken(state, /the number index is not the index of the reservation ids/);
+  });
+
+  it("catches a reservation filed under another slot of its schedule", () => {
+    const state = lively();
+    const { slotIndex } = scheduleOf(state, SCHEDULE_ID).lookup;
+    // r-2's bucket now names r-1's slot.
+    slotIndex[bucketOf(slotIndex, 1)] = 1;
+    expectBroken(state, /the slot index is not the index of the reservation ids/);
+  });
+
+  it("catches a reservation number that points at another reservation", () => {
+    const state = lively();
+    state.reservations.slot[1] = 0;
+    expectBroken(state, /reservation r-1 is filed under its own number 1/);
+  });
+
+  it("catches a taken slot past the last reservation", () => {
+    const state = lively();
+    const { holds } = scheduleOf(state, SCHEDULE_ID);
+    holds.status[holds.count] = RESERVATION_HELD;
+    expectBroken(state, /past the last reservation, is taken/);
   });
 
   it("catches a reservation listed under the wrong user", () => {
     const state = lively();
-    state.userReservations.get("alice")?.push("r-2");
-    expectBroken(state, /alice is listed with r-2, not theirs/);
+    const schedule = scheduleOf(state, SCHEDULE_ID);
+    const bobsNewest = state.reservationLookup.newestOfUser.get("bob") ?? expect.fail("bob has none");
+    expect(reservationAt(schedule, state.reservations.slot[bobsNewest] ?? -1).reservationId).toBe("r-4");
+    state.reservationLookup.newestOfUser.set("alice", bobsNewest);
+    expectBroken(state, /alice is listed with r-4, not theirs/);
   });
 });
 
@@ -145,9 +189,10 @@ describe("balances equal their ledger and pay for exactly the seats booked", () 
   it("catches money taken for a reservation that was never confirmed", () => {
     const state = lively();
     const schedule = scheduleOf(state, SCHEDULE_ID);
-    const paid = reservationOf(state, "r-1");
-    expect(paid.status).toBe("CONFIRMED");
-    schedule.reservations.set("r-1", { ...paid, status: "HELD", paymentId: null, paidAtMs: null });
+    const slot = slotOf(schedule, "r-1");
+    expect(reservationAt(schedule, slot).status).toBe("CONFIRMED");
+    schedule.holds.status[slot] = RESERVATION_HELD;
+    schedule.holds.paymentIds[slot] = null;
     schedule.seats[0] = SEAT_HELD;
     schedule.seats[1] = SEAT_HELD;
     schedule.bookedCount -= 2;

@@ -2,12 +2,20 @@ import { describe, expect, it } from "vitest";
 import { InvariantViolation } from "../../src/engine/decider.ts";
 import {
   evolveEngine,
+  findReservation,
   initialEngineState,
+  reservationsOfUser,
+  restoreEngineState,
   scheduleOf,
+  scheduleOfReservation,
+  snapshotOf,
   streamOf,
   walletOf,
   type EngineEvent,
+  type StoredEngineState,
 } from "../../src/engine/engine-state.ts";
+import { SCHEDULE_TABLE_SLOTS_INITIAL } from "../../src/engine/schedule.ts";
+import { decodeState, encodeState } from "../../src/persistence/codec.ts";
 import { idempotencyKeyRecorded } from "../../src/engine/idempotency.ts";
 import { chargeReceiptOf, paymentReceiptOf } from "../../src/engine/receipts.ts";
 import {
@@ -50,10 +58,11 @@ describe("the engine state", () => {
     const state = initialEngineState();
     expect(state.catalog.concerts.size).toBe(0);
     expect(state.schedules.size + state.wallets.size + state.idempotency.records.size).toBe(0);
-    expect(state.reservationSchedules.size + state.userReservations.size).toBe(0);
+    expect(state.reservations.count).toBe(0);
+    expect(state.reservationLookup.reservationIds.length + state.reservationLookup.newestOfUser.size).toBe(0);
   });
 
-  it("indexes each reservation by schedule and each user's reservations oldest first", () => {
+  it("finds each reservation by id, and lists each user's reservations newest first", () => {
     const state = fold(engine, [
       concertCreated(),
       seatsHeld("r-1", "alice", [1]),
@@ -61,17 +70,60 @@ describe("the engine state", () => {
       seatsHeld("r-3", "alice", [3]),
       holdCancelled("r-1"),
     ]);
-    expect(state.reservationSchedules).toStrictEqual(
-      new Map([
-        ["r-1", SCHEDULE_ID],
-        ["r-2", SCHEDULE_ID],
-        ["r-3", SCHEDULE_ID],
-      ]),
-    );
-    expect(state.userReservations.get("alice")).toEqual(["r-1", "r-3"]);
-    expect(state.userReservations.get("bob")).toEqual(["r-2"]);
+    expect(scheduleOfReservation(state, "r-2")?.scheduleId).toBe(SCHEDULE_ID);
+    expect(scheduleOfReservation(state, "r-9")).toBeUndefined();
+    expect(findReservation(state, "r-1")).toMatchObject({ userId: "alice", status: "CANCELLED" });
+    expect(findReservation(state, "r-9")).toBeUndefined();
+    expect(reservationsOfUser(state, "alice").map((r) => r.reservationId)).toEqual(["r-3", "r-1"]);
+    expect(reservationsOfUser(state, "bob").map((r) => r.reservationId)).toEqual(["r-2"]);
+    expect(reservationsOfUser(state, "carol")).toEqual([]);
   });
 
+  it("grows the hold table the same way whenever the same events are folded", () => {
+    const holds = 3 * SCHEDULE_TABLE_SLOTS_INITIAL;
+    const events: EngineEvent[] = [concertCreated(holds)];
+    for (let i = 1; i <= holds; i += 1) {
+      events.push(seatsHeld(`r-${i}`, `user-${i}`, [i]));
+    }
+    const state = fold(engine, events);
+    expect(scheduleOf(state, SCHEDULE_ID).holds.count).toBe(holds);
+    expect(scheduleOf(state, SCHEDULE_ID).holds.status.length).toBeGreaterThan(holds);
+    expect(fold(engine, events)).toStrictEqual(state);
+    expect(findReservation(state, `r-${holds}`)?.seatNumbers).toEqual([holds]);
+  });
+});
+
+describe("a snapshot", () => {
+  const events: EngineEvent[] = [
+    concertCreated(),
+    seatsHeld("r-1", "alice", [1, 2]),
+    seatsHeld("r-2", "bob", [3]),
+    reservationConfirmed("r-1"),
+    seatsHeld("r-3", "bob", [4]),
+    holdExpired("r-3"),
+  ];
+
+  it("stores the tables without the lookup maps, which repeat every id", () => {
+    const stored = snapshotOf(fold(engine, events));
+    expect(stored).not.toHaveProperty("reservationLookup");
+    expect(stored.schedules.get(SCHEDULE_ID)).not.toHaveProperty("lookup");
+  });
+
+  it("restores, through the snapshot codec, a state equal to the one it was taken of", () => {
+    const state = fold(engine, events);
+    const decoded = decodeState(encodeState(snapshotOf(state))) as StoredEngineState;
+    const restored = restoreEngineState(decoded);
+    expect(restored).toStrictEqual(state);
+    // And it goes on exactly as the original does.
+    for (const next of [seatsHeld("r-4", "carol", [5]), holdCancelled("r-2")]) {
+      evolveEngine(state, next);
+      evolveEngine(restored, next);
+    }
+    expect(restored).toStrictEqual(state);
+  });
+});
+
+describe("the engine state, folded", () => {
   it("creates a wallet only when money moves", () => {
     const state = fold(engine, [concertCreated(), seatsHeld("r-1", "alice", [1])]);
     expect(state.wallets.has("alice")).toBe(false);

@@ -33,12 +33,16 @@ export const scheduleDecider: Decider<ScheduleState, ScheduleCommand, ScheduleEv
   decide: decideSchedule,
   evolve: evolveSchedule,
   initialState: () =>
-    initialScheduleState(CONCERT_ID, {
-      scheduleId: SCHEDULE_ID,
-      startsAtMs: STARTS_AT_MS,
-      seatCount: SEAT_COUNT,
-      price: PRICE,
-    }),
+    initialScheduleState(
+      CONCERT_ID,
+      {
+        scheduleId: SCHEDULE_ID,
+        startsAtMs: STARTS_AT_MS,
+        seatCount: SEAT_COUNT,
+        price: PRICE,
+      },
+      0,
+    ),
 };
 
 export function concertCreated(seatCount = SEAT_COUNT, price = PRICE): ConcertCreated {

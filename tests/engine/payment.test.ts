@@ -10,7 +10,7 @@ import {
 } from "../../src/engine/engine-state.ts";
 import { decidePayment, type PayReservation } from "../../src/engine/payment.ts";
 import { SEAT_PRICE_WON_MAX, SEATS_PER_HOLD_MAX } from "../../src/engine/limits.ts";
-import { SEAT_BOOKED, SEAT_HELD } from "../../src/engine/schedule.ts";
+import { reservationOf, SEAT_BOOKED, SEAT_HELD } from "../../src/engine/schedule.ts";
 import { initialWalletState } from "../../src/engine/wallet.ts";
 import {
   balanceCharged,
@@ -112,7 +112,7 @@ describe("paying a live hold", () => {
     const schedule = scheduleOf(state, SCHEDULE_ID);
     expect([schedule.seats[0], schedule.seats[1]]).toEqual([SEAT_BOOKED, SEAT_BOOKED]);
     expect([schedule.availableCount, schedule.heldCount, schedule.bookedCount]).toEqual([8, 0, 2]);
-    expect(schedule.reservations.get("r-1")).toMatchObject({
+    expect(reservationOf(schedule, "r-1")).toMatchObject({
       status: "CONFIRMED",
       paymentId: "id-1",
       paidAtMs: atMs,
@@ -244,7 +244,7 @@ describe("an expired or cancelled hold cannot be paid, and no money moves", () =
   it("refuses a hold at its deadline even before its ExpireHold message is handled", () => {
     const outcome = spec.given(aliceHolds(TWO_SEATS)).when(pay("alice"), { nowMs: DEADLINE_MS });
     outcome.thenRejects("HOLD_EXPIRED");
-    expect(scheduleOf(outcome.state, SCHEDULE_ID).reservations.get("r-1")?.status).toBe("HELD");
+    expect(reservationOf(scheduleOf(outcome.state, SCHEDULE_ID), "r-1")?.status).toBe("HELD");
   });
 
   it("answers HOLD_EXPIRED rather than INSUFFICIENT_BALANCE when the hold is gone and the wallet short", () => {
@@ -266,7 +266,7 @@ describe("a short balance changes nothing and the hold stays", () => {
     const short = spec.given(aliceHolds(TWO_SEATS - 1)).when(pay("alice"));
     short.thenRejects("INSUFFICIENT_BALANCE", { balance: TWO_SEATS - 1, amount: TWO_SEATS });
     const schedule = scheduleOf(short.state, SCHEDULE_ID);
-    expect(schedule.reservations.get("r-1")?.status).toBe("HELD");
+    expect(reservationOf(schedule, "r-1")?.status).toBe("HELD");
     expect([schedule.seats[0], schedule.seats[1]]).toEqual([SEAT_HELD, SEAT_HELD]);
 
     spec

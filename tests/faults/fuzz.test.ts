@@ -65,12 +65,7 @@ function fingerprint(h: AppEngine): string {
     h.engine.journalSeq(),
     state.catalog.concerts.size,
     [...state.wallets.values()].map((w) => [w.userId, w.balance, w.transactions.length]),
-    [...state.schedules.values()].map((s) => [
-      s.availableCount,
-      s.heldCount,
-      s.bookedCount,
-      s.reservations.size,
-    ]),
+    [...state.schedules.values()].map((s) => [s.availableCount, s.heldCount, s.bookedCount, s.holds.count]),
     state.idempotency.records.size,
     [...state.waitingRooms.values()].map((r) => [r.issuedTotal, r.waitingCount, r.activeCount, r.endedCount]),
     [...state.waitingRoomOverrides.values()],

@@ -2,7 +2,10 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Journal, OpenJournalOptions } from "../../src/persistence/journal.ts";
 import { JournalUnavailableError, openJournal, openJournalReader } from "../../src/persistence/journal.ts";
+import { openSnapshotConnection } from "../../src/persistence/database.ts";
+import { encodeState } from "../../src/persistence/codec.ts";
 import { JOURNAL_BATCH_EVENTS_MAX, SNAPSHOTS_KEPT } from "../../src/persistence/limits.ts";
+import type { OpenSnapshotMaker, SnapshotMaker } from "../../src/persistence/snapshot-thread.ts";
 import { useTempDir } from "../support/temp-dir.ts";
 import { WRITERS } from "../support/test-engine.ts";
 import { held, nextTurn, streamOf, type TestEvent } from "./helpers.ts";
@@ -225,6 +228,122 @@ describe.each(WRITERS)("the journal with the %s writer", (writer) => {
       const reader = openJournalReader<TestEvent>(file());
       expect(reader.newestSnapshot()).toEqual({ seq: 0, state: { empty: true } });
       reader.close();
+    });
+  });
+
+  describe("snapshots taken off the event loop (takeSnapshot)", () => {
+    /**
+     * A snapshot maker on the main thread that writes `{ seq }` as the state and records, in order, what
+     * it was asked and what the journal did meanwhile. `write` takes a few turns of the event loop, as
+     * the snapshot thread's does, so appends can arrive while it runs.
+     */
+    function recordingMaker(opened: { journal?: Journal<TestEvent> }, log: string[]) {
+      let makers = 0;
+      const failures = { prepare: false, die: false };
+      const openMaker: OpenSnapshotMaker = (path) => {
+        makers += 1;
+        const connection = openSnapshotConnection(path);
+        let prepared: number | undefined;
+        const maker: SnapshotMaker & { usable: boolean } = {
+          usable: true,
+          prepare(seq) {
+            log.push(`prepare ${seq}, durable through ${opened.journal?.lastDurableSeq}`);
+            if (failures.prepare || failures.die) {
+              maker.usable = !failures.die;
+              return Promise.reject(new Error("the snapshot could not be prepared"));
+            }
+            prepared = seq;
+            return Promise.resolve(8);
+          },
+          async write() {
+            log.push("write starts");
+            await nextTurn();
+            await nextTurn();
+            const seq = prepared ?? -1;
+            connection.write({ seq, createdAtMs: T0, payload: Buffer.from(encodeState({ seq })) });
+            log.push("write ends");
+          },
+          close() {
+            connection.close();
+            log.push("closed");
+            return Promise.resolve();
+          },
+        };
+        return Promise.resolve(maker);
+      };
+      return { openMaker, failures, makers: () => makers };
+    }
+
+    it("covers the seq appended before the call, prepared once durable, and commits nothing while it writes", async () => {
+      const log: string[] = [];
+      const opened: { journal?: Journal<TestEvent> } = {};
+      const { openMaker } = recordingMaker(opened, log);
+      const journal = await open({ openSnapshotMaker: openMaker });
+      opened.journal = journal;
+      void journal.append([held(1), held(2)], T0).then(() => log.push("seq 2 durable"));
+      const snapshot = journal.takeSnapshot();
+      void journal.append([held(3)], T0).then(() => log.push("seq 3 durable"));
+      // Appended while the snapshot is being written: it waits for the snapshot's write to end.
+      const during = new Promise<void>((resolve) => {
+        const appendWhenWriting = (): void => {
+          if (log.includes("write starts")) {
+            void journal.append([held(4)], T0).then(() => void log.push("seq 4 durable"));
+            resolve();
+          } else {
+            setImmediate(appendWhenWriting);
+          }
+        };
+        appendWhenWriting();
+      });
+      expect(await snapshot).toBe(2);
+      await during;
+      await journal.whenDurable();
+      expect(journal.stats.snapshots).toBe(1);
+      await journal.close();
+      expect(log.indexOf("prepare 2, durable through 3")).toBeGreaterThanOrEqual(0);
+      expect(log.indexOf("write ends")).toBeLessThan(log.indexOf("seq 4 durable"));
+      expect(log.at(-1)).toBe("closed");
+      const reader = openJournalReader<TestEvent>(file());
+      expect(reader.newestSnapshot()).toEqual({ seq: 2, state: { seq: 2 } });
+      expect([...reader.events(2)].map((stored) => stored.seq)).toEqual([3, 4]);
+      reader.close();
+    });
+
+    it("rejects when the snapshot fails, changing nothing, and replaces a maker that died", async () => {
+      const log: string[] = [];
+      const opened: { journal?: Journal<TestEvent> } = {};
+      const maker = recordingMaker(opened, log);
+      const journal = await open({ openSnapshotMaker: maker.openMaker });
+      opened.journal = journal;
+      await journal.append([held(1)], T0);
+      maker.failures.prepare = true;
+      await expect(journal.takeSnapshot()).rejects.toThrow(/could not be prepared/);
+      maker.failures.prepare = false;
+      maker.failures.die = true;
+      await expect(journal.takeSnapshot()).rejects.toThrow(/could not be prepared/);
+      maker.failures.die = false;
+      expect(await journal.append([held(2)], T0)).toBe(2);
+      expect(await journal.takeSnapshot()).toBe(2);
+      expect(maker.makers()).toBe(2);
+      expect(journal.stats.snapshots).toBe(1);
+      await journal.close();
+      const reader = openJournalReader<TestEvent>(file());
+      expect(reader.snapshots().map((info) => info.seq)).toEqual([2]);
+      reader.close();
+    });
+
+    it("finishes a snapshot under way before it closes, and refuses one after", async () => {
+      const log: string[] = [];
+      const opened: { journal?: Journal<TestEvent> } = {};
+      const { openMaker } = recordingMaker(opened, log);
+      const journal = await open({ openSnapshotMaker: openMaker });
+      opened.journal = journal;
+      void journal.append([held(1)], T0);
+      const snapshot = journal.takeSnapshot();
+      await journal.close();
+      expect(await snapshot).toBe(1);
+      expect(log.slice(-2)).toEqual(["write ends", "closed"]);
+      await expect(journal.takeSnapshot()).rejects.toThrow(JournalUnavailableError);
     });
   });
 

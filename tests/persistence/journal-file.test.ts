@@ -13,6 +13,8 @@ import {
 import {
   JOURNAL_READ_PAGE_EVENTS,
   JOURNAL_READ_RUN_BYTES_MAX,
+  JOURNAL_REPLAY_EVENT_BYTES_MAX,
+  JOURNAL_REPLAY_PAGE_EVENTS,
   JOURNAL_SCHEMA_VERSION,
 } from "../../src/persistence/limits.ts";
 import { useTempDir } from "../support/temp-dir.ts";
@@ -214,6 +216,57 @@ describe("the journal file", () => {
       reader.close();
       expect(read.map((stored) => stored.seq)).toEqual(Array.from({ length: count }, (_, i) => i + 1));
       expect(read.every((stored) => stored.event.note === `${stored.seq}:${note}`)).toBe(true);
+    });
+
+    it("replays the events `events()` reads, across pages and around an event too large for a page's blob", async () => {
+      const count = 2 * JOURNAL_REPLAY_PAGE_EVENTS + 7;
+      const large = JOURNAL_REPLAY_PAGE_EVENTS + 3;
+      const journal = await openJournal<TestEvent>({ path: file(), writer: "inline", streamOf });
+      for (let i = 1; i <= count; i++) {
+        const note = i === large ? "x".repeat(JOURNAL_REPLAY_EVENT_BYTES_MAX) : undefined;
+        void journal.append([note === undefined ? held(i) : { ...held(i), note }], T0);
+      }
+      await journal.close();
+      const reader = openJournalReader<TestEvent>(file());
+      const events = [...reader.events(0)].map((stored) => stored.event);
+      expect([...reader.replay(0)]).toEqual(events);
+      expect([...reader.replay(5, large + 2)]).toEqual(events.slice(5, large + 2));
+      expect([...reader.replay(count)]).toEqual([]);
+      reader.close();
+      expect(events.map((event) => event.n)).toEqual(Array.from({ length: count }, (_, i) => i + 1));
+    });
+
+    it("replays nothing past a damaged or missing entry, and names its seq", async () => {
+      await writeEvents(JOURNAL_REPLAY_PAGE_EVENTS + 10);
+      const replayed = (): number[] => {
+        const seen: number[] = [];
+        const reader = openJournalReader<TestEvent>(file());
+        try {
+          for (const event of reader.replay(0)) {
+            seen.push(event.n);
+          }
+        } finally {
+          reader.close();
+        }
+        return seen;
+      };
+      const damaged = JOURNAL_REPLAY_PAGE_EVENTS + 4;
+      tamper("UPDATE journal SET payload = ? WHERE seq = ?", Buffer.from([0xc1, 0xff, 0x00]), damaged);
+      expect(replayed).toThrow(new RegExp(`the entry at seq ${damaged} could not be decoded`));
+      // A payload that decodes but is no event: the page is read again row by row, which names it.
+      tamper("UPDATE journal SET payload = ? WHERE seq = ?", encodeEvent({ n: damaged }), damaged);
+      expect(replayed).toThrow(
+        new RegExp(`the entry at seq ${damaged} could not be decoded.*differs from the stored type`),
+      );
+      tamper("DELETE FROM journal WHERE seq = ?", damaged);
+      expect(replayed).toThrow(new RegExp(`the entry at seq ${damaged} is missing`));
+      let error: unknown;
+      try {
+        replayed();
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error).toMatchObject({ path: file(), seq: damaged, code: "JOURNAL_CORRUPT" });
     });
 
     it("reads a journal while its writer is appending, without changing the file", async () => {

@@ -25,6 +25,9 @@ import { WRITERS } from "../support/test-engine.ts";
 
 const dir = useTempDir("engine-test-");
 
+/** Writes sent while a snapshot is under way stop here if it is still not done. */
+const WRITES_DURING_SNAPSHOT_MAX = 2_000;
+
 /**
  * Waiting rooms keep the order of their idle WAITING tokens as soft state (polls are not journaled),
  * and recovery resets it at the instant it resumes; a live state compared with a recovered one is
@@ -124,6 +127,48 @@ describe("snapshots", () => {
     expect(fromSnapshot.state).toStrictEqual(full.state);
     expect(full.state).toStrictEqual(comparable(liveState(engine), clock.nowMs()));
   });
+
+  it.each(WRITERS)(
+    "taken while writes go on (%s writer), cover the seq of the call, and with the tail equal a full replay and the live state",
+    async (writer) => {
+      const file = path.join(dir(), "journal.db");
+      const clock = new SimulatedClock(T0_MS);
+      const engine = await startTestEngine(file, clock, { journalWriter: writer });
+      // The workload uses the first two schedules; the holds during the snapshot take the third.
+      const concert = await createConcert(engine, [8, 6, 40]);
+      await mixedWorkload(engine, clock, concert);
+      const seqAtCall = engine.journalSeq();
+      let settled = false;
+      const snapshot = engine.snapshot().finally(() => {
+        settled = true;
+      });
+      // The snapshot thread folds, encodes and writes while holds and charges keep being answered.
+      const fans = new Fans(engine, concert.concertId);
+      let answeredDuring = 0;
+      for (let i = 0; !settled && i < WRITES_DURING_SNAPSHOT_MAX; i++) {
+        const user = `late-${i % 10}`;
+        unwrap(await engine.charge(user, 1_000 + i));
+        if (i < 40) {
+          unwrap(await fans.hold(user, concert.scheduleIds[2] ?? "", [i + 1]));
+        }
+        answeredDuring += settled ? 0 : 1;
+      }
+      const snapshotSeq = await snapshot;
+      unwrap(await engine.charge("after", 5_000));
+      await quiesce(engine);
+      await engine.stop();
+
+      expect(answeredDuring).toBeGreaterThan(0);
+      expect(snapshotSeq).toBe(seqAtCall);
+      const fromSnapshot = recoverEngineState(file, { resumeAtMs: clock.nowMs() });
+      const full = recoverEngineState(file, { useSnapshot: false, resumeAtMs: clock.nowMs() });
+      expect(fromSnapshot.snapshotSeq).toBe(snapshotSeq);
+      expect(fromSnapshot.eventsReplayed).toBe(full.lastSeq - seqAtCall);
+      expect(fromSnapshot.eventsReplayed).toBeGreaterThan(answeredDuring);
+      expect(fromSnapshot.state).toStrictEqual(full.state);
+      expect(full.state).toStrictEqual(comparable(liveState(engine), clock.nowMs()));
+    },
+  );
 
   it("taken every few events while commands run, recover the same state as a full replay", async () => {
     const file = path.join(dir(), "journal.db");

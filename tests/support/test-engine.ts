@@ -1,5 +1,5 @@
-import { nanoid } from "nanoid";
 import type { Clock } from "../../src/actors/clock.ts";
+import { newId } from "../../src/actors/ids.ts";
 import type { EngineOptions } from "../../src/actors/start-engine.ts";
 import type { JournalWriter } from "../../src/persistence/journal.ts";
 
@@ -20,7 +20,7 @@ export const TEST_WAITING_ROOM: EngineOptions["waitingRoom"] = Object.freeze({
   waitIdleTtlMs: 300_000,
 });
 
-/** Engine options for tests: nanoid ids, the inline writer, 5-minute holds, no snapshot unless asked. */
+/** Engine options for tests: the server's ids, the inline writer, 5-minute holds, no snapshot unless asked. */
 export function testEngineOptions(
   databasePath: string,
   clock: Clock,
@@ -29,7 +29,7 @@ export function testEngineOptions(
   return {
     databasePath,
     clock,
-    newId: () => nanoid(),
+    newId,
     holdTtlMs: 300_000,
     mailboxDepthMax: 10_000,
     snapshotEveryEvents: 1_000_000,

@@ -120,6 +120,7 @@ export {
   liveTokenOfUser,
   pollToken,
   recordPoll,
+  tokenHolder,
   viewToken,
   waitingRoomStats,
 } from "./views.ts";

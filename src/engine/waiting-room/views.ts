@@ -40,6 +40,15 @@ export function viewToken(
 }
 
 /**
+ * The user of a token this room issued and still remembers, or undefined (TOKEN_INVALID): what
+ * `viewToken` tells of it, without building the view. O(1).
+ */
+export function tokenHolder(state: WaitingRoomState, token: string): string | undefined {
+  const seq = findSeq(state, token);
+  return seq === NONE ? undefined : state.userIds[seq]!;
+}
+
+/**
  * Records that the holder of a WAITING token polled at `nowMs` (the abandonment clock), without an event:
  * polls are the hot path. O(1). False when the token is unknown or not waiting.
  */
