@@ -1,6 +1,6 @@
-import { Worker } from "node:worker_threads";
-import { JOURNAL_WORKER_CLOSE_TIMEOUT_MS, JOURNAL_WORKER_START_TIMEOUT_MS } from "./limits.ts";
-import { typeScriptThreadEntry } from "./thread-entry.ts";
+import type { Worker } from "node:worker_threads";
+import { JOURNAL_WORKER_CLOSE_TIMEOUT_MS } from "./limits.ts";
+import { startJournalThread } from "./thread-entry.ts";
 import type { FromSnapshotThread, SnapshotThreadStart, ToSnapshotThread } from "./worker-protocol.ts";
 import { errorFrom } from "./worker-protocol.ts";
 
@@ -29,47 +29,13 @@ export type OpenSnapshotMaker = (path: string) => Promise<SnapshotMaker>;
  */
 export const openSnapshotThread: OpenSnapshotMaker = async (path) => {
   const start: SnapshotThreadStart = { path };
-  const worker = new Worker(typeScriptThreadEntry(new URL("./snapshot-worker.ts", import.meta.url)), {
-    workerData: start,
-  });
-  await whenReady(worker, path);
+  const { worker } = await startJournalThread<FromSnapshotThread>(
+    new URL("./snapshot-worker.ts", import.meta.url),
+    start,
+    (reason, cause) => new Error(`journal ${path}: the snapshot thread did not start: ${reason}`, { cause }),
+  );
   return new SnapshotThread(worker);
 };
-
-function whenReady(worker: Worker, path: string): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const fail = (reason: string, cause?: unknown): void => {
-      cleanUp();
-      void worker.terminate();
-      reject(new Error(`journal ${path}: the snapshot thread did not start: ${reason}`, { cause }));
-    };
-    const onMessage = (message: FromSnapshotThread): void => {
-      if (message.kind === "ready") {
-        cleanUp();
-        resolve();
-      } else {
-        const error =
-          message.kind === "open-failed" || message.kind === "failed" ? errorFrom(message.error) : undefined;
-        fail(error?.message ?? `unexpected ${message.kind} message`, error);
-      }
-    };
-    const onError = (error: Error): void => fail(error.message, error);
-    const onExit = (code: number): void => fail(`it exited with code ${code}`);
-    const timer = setTimeout(
-      () => fail(`no answer within ${JOURNAL_WORKER_START_TIMEOUT_MS} ms`),
-      JOURNAL_WORKER_START_TIMEOUT_MS,
-    );
-    function cleanUp(): void {
-      clearTimeout(timer);
-      worker.off("message", onMessage);
-      worker.off("error", onError);
-      worker.off("exit", onExit);
-    }
-    worker.on("message", onMessage);
-    worker.on("error", onError);
-    worker.on("exit", onExit);
-  });
-}
 
 /** A request sent to the thread, waiting for its answer. */
 interface Pending {

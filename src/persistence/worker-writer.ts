@@ -1,13 +1,13 @@
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import { toWire } from "./batch-wire.ts";
 import type { CommitBatch, FaultInjection } from "./database.ts";
 import { openWriterConnection } from "./database.ts";
 import { JournalUnavailableError } from "./errors.ts";
 import type { CommitBackend } from "./group-commit.ts";
-import { JOURNAL_WORKER_CLOSE_TIMEOUT_MS, JOURNAL_WORKER_START_TIMEOUT_MS } from "./limits.ts";
+import { JOURNAL_WORKER_CLOSE_TIMEOUT_MS } from "./limits.ts";
 import type { FromWorker, ToWorker, WorkerStart } from "./worker-protocol.ts";
 import { errorFrom } from "./worker-protocol.ts";
-import { typeScriptThreadEntry } from "./thread-entry.ts";
+import { startJournalThread } from "./thread-entry.ts";
 
 /**
  * Opens a journal file whose write connection lives on a worker thread, so the fsync of each commit
@@ -24,48 +24,13 @@ export async function openWorkerWriter(
   // errors as the inline writer (errors lose their class on the way back from a worker).
   openWriterConnection(path, undefined).close();
   const start: WorkerStart = { path, faults };
-  const worker = new Worker(typeScriptThreadEntry(new URL("./journal-worker.ts", import.meta.url)), {
-    workerData: start,
-  });
-  const lastSeq = await whenReady(worker, path);
-  return { backend: new WorkerBackend(worker, onFatal), lastSeq };
-}
-
-function whenReady(worker: Worker, path: string): Promise<number> {
-  return new Promise<number>((resolve, reject) => {
-    const fail = (reason: string, cause?: unknown): void => {
-      cleanUp();
-      void worker.terminate();
-      reject(
-        new JournalUnavailableError(`journal ${path}: the writer thread did not start: ${reason}`, { cause }),
-      );
-    };
-    const onMessage = (message: FromWorker): void => {
-      if (message.kind === "ready") {
-        cleanUp();
-        resolve(message.lastSeq);
-      } else {
-        const error =
-          message.kind === "open-failed" || message.kind === "failed" ? errorFrom(message.error) : undefined;
-        fail(error?.message ?? `unexpected ${message.kind} message`, error);
-      }
-    };
-    const onError = (error: Error): void => fail(error.message, error);
-    const onExit = (code: number): void => fail(`it exited with code ${code}`);
-    const timer = setTimeout(
-      () => fail(`no answer within ${JOURNAL_WORKER_START_TIMEOUT_MS} ms`),
-      JOURNAL_WORKER_START_TIMEOUT_MS,
-    );
-    function cleanUp(): void {
-      clearTimeout(timer);
-      worker.off("message", onMessage);
-      worker.off("error", onError);
-      worker.off("exit", onExit);
-    }
-    worker.on("message", onMessage);
-    worker.on("error", onError);
-    worker.on("exit", onExit);
-  });
+  const { worker, ready } = await startJournalThread<FromWorker>(
+    new URL("./journal-worker.ts", import.meta.url),
+    start,
+    (reason, cause) =>
+      new JournalUnavailableError(`journal ${path}: the writer thread did not start: ${reason}`, { cause }),
+  );
+  return { backend: new WorkerBackend(worker, onFatal), lastSeq: ready.lastSeq };
 }
 
 class WorkerBackend implements CommitBackend {
