@@ -61,6 +61,7 @@ import { formatBytes, formatNumber } from "../support/format.ts";
 import { runLatency, type RunLatency } from "../support/stats.ts";
 import { machineInfo, type MachineInfo } from "./machine.ts";
 import { rawInsertsPerSecond, type RawRow } from "./raw-ceiling.ts";
+import { collectGarbage, copyJournal, removeJournal } from "./journal-files.ts";
 
 const USAGE = `usage: npm run bench:engine [-- --quick] [--seed <n>] [--keep-journal <path>]
   --quick                 short runs on less data (proves the benchmark runs; the figures mean little),
@@ -355,41 +356,9 @@ function seatsHeldRows(journalPath: string): RawRow[] {
   }
 }
 
-function removeJournal(journalPath: string): void {
-  for (const suffix of ["", "-wal", "-shm"]) {
-    fs.rmSync(`${journalPath}${suffix}`, { force: true });
-  }
-}
-
-/** Copies a closed journal (and its WAL, if one is left) to `target`, replacing what was there. */
-function copyJournal(journalPath: string, target: string): void {
-  removeJournal(target);
-  for (const suffix of ["", "-wal"]) {
-    if (fs.existsSync(`${journalPath}${suffix}`)) {
-      fs.copyFileSync(`${journalPath}${suffix}`, `${target}${suffix}`);
-    }
-  }
-  console.log(`kept the journal at ${target}`);
-}
-
-const gc = (globalThis as { gc?: () => void }).gc;
-
-/**
- * A full collection, when `--expose-gc` allows one: before a timed recovery or start-up, so that it
- * does not pay for collecting the states measured before it (a fresh process has none).
- */
-function collect(): boolean {
-  if (gc === undefined) {
-    return false;
-  }
-  gc();
-  gc();
-  return true;
-}
-
 /** Heap and typed-array backing stores (seat maps live in the latter), after a full collection. */
 function retainedBytes(): { heap: number; buffers: number } | undefined {
-  if (!collect()) {
+  if (!collectGarbage()) {
     return undefined;
   }
   const usage = process.memoryUsage();
@@ -640,6 +609,7 @@ async function main(): Promise<void> {
 
     if (KEEP_JOURNAL_PATH !== undefined) {
       copyJournal(statePath, KEEP_JOURNAL_PATH);
+      console.log(`kept the journal at ${KEEP_JOURNAL_PATH}`);
     }
     const args = process.argv.slice(2);
     const files = writeResults({
@@ -961,7 +931,7 @@ interface ReplayFigures {
 function measureReplay(journalPath: string): ReplayFigures {
   let best: ReplayFigures | undefined;
   for (let round = 1; round <= ROUNDS; round++) {
-    collect();
+    collectGarbage();
     const recovered = recoverEngineState(journalPath, { useSnapshot: false, resumeAtMs: Date.now() });
     const reader = openJournalReader(journalPath);
     const readStartMs = performance.now();
@@ -1008,7 +978,7 @@ async function measureStartUp(journalPath: string): Promise<StartUpFigures> {
   const engine = await startEngine(engineOptions(journalPath, "inline"));
   let snapshotPauseMs: number;
   try {
-    collect();
+    collectGarbage();
     const pauseStartMs = performance.now();
     // Whatever `snapshot()` does before it returns blocks the event loop; the rest does not.
     const written = engine.snapshot();
@@ -1030,12 +1000,12 @@ async function measureStartUp(journalPath: string): Promise<StartUpFigures> {
   let holds = 0;
   const startEngineMs = new Map<JournalWriter, number>();
   for (let round = 1; round <= ROUNDS; round++) {
-    collect();
+    collectGarbage();
     const recovered = recoverFromSnapshot(journalPath, newest.seq);
     recoverMs = Math.min(recoverMs, recovered.durationMs);
     holds = recovered.holds;
     for (const writer of WRITERS) {
-      collect();
+      collectGarbage();
       const startMs = performance.now();
       const started = await startEngine(engineOptions(journalPath, writer));
       const elapsedMs = performance.now() - startMs;

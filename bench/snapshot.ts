@@ -35,6 +35,7 @@ import { openJournalReader, type JournalWriter } from "../src/persistence/journa
 import { recoverEngineState } from "../src/persistence/recovery.ts";
 import { parseCommandLine } from "../support/cli.ts";
 import { formatBytes, formatNumber } from "../support/format.ts";
+import { collectGarbage, copyJournal } from "./journal-files.ts";
 
 const USAGE = `usage: npm run bench:snapshot [-- --quick] [--holders <n>]
   --quick         200,000 seats and 20,000 holds (proves the benchmark runs; the figures mean little)
@@ -333,11 +334,11 @@ async function measureStartUp(journalPath: string): Promise<StartUp> {
   let recoverMs = Number.POSITIVE_INFINITY;
   let fromSnapshot: ReturnType<typeof recoverEngineState> | undefined;
   for (let round = 1; round <= ROUNDS; round++) {
-    collect();
+    collectGarbage();
     fromSnapshot = recoverEngineState(journalPath, { resumeAtMs: 0 });
     recoverMs = Math.min(recoverMs, fromSnapshot.durationMs);
     for (const writer of WRITERS) {
-      collect();
+      collectGarbage();
       const startMs = performance.now();
       const engine = await startEngine(engineOptions(journalPath, writer));
       const elapsedMs = performance.now() - startMs;
@@ -388,7 +389,7 @@ function measureReplay(journalPath: string): Replay {
   let replay = total;
   let rows = total;
   for (let round = 1; round <= ROUNDS; round++) {
-    collect();
+    collectGarbage();
     const recovered = timedPerEvent(() => {
       const state = recoverEngineState(journalPath, { useSnapshot: false, resumeAtMs: 0 });
       return state.eventsReplayed;
@@ -444,35 +445,12 @@ function synchronousEncodeMs(journalPath: string): { ms: number; bytes: number }
   let best = Number.POSITIVE_INFINITY;
   let bytes = 0;
   for (let round = 1; round <= ROUNDS; round++) {
-    collect();
+    collectGarbage();
     const startMs = performance.now();
     bytes = encodeState(state).byteLength;
     best = Math.min(best, performance.now() - startMs);
   }
   return { ms: best, bytes };
-}
-
-const gc = (globalThis as { gc?: () => void }).gc;
-
-/** A full collection when `--expose-gc` allows it, so a timed step does not pay for the one before. */
-function collect(): void {
-  gc?.();
-}
-
-function removeJournal(journalPath: string): void {
-  for (const suffix of ["", "-wal", "-shm"]) {
-    fs.rmSync(`${journalPath}${suffix}`, { force: true });
-  }
-}
-
-/** Copies a closed journal (and its WAL, if one is left) to `target`, replacing what was there. */
-function copyJournal(journalPath: string, target: string): void {
-  removeJournal(target);
-  for (const suffix of ["", "-wal"]) {
-    if (fs.existsSync(`${journalPath}${suffix}`)) {
-      fs.copyFileSync(`${journalPath}${suffix}`, `${target}${suffix}`);
-    }
-  }
 }
 
 function verdict(pass: boolean): string {

@@ -1,6 +1,5 @@
 import type { Worker } from "node:worker_threads";
-import { JOURNAL_WORKER_CLOSE_TIMEOUT_MS } from "./limits.ts";
-import { startJournalThread } from "./thread-entry.ts";
+import { closeJournalThread, startJournalThread } from "./thread-entry.ts";
 import type { FromSnapshotThread, SnapshotThreadStart, ToSnapshotThread } from "./worker-protocol.ts";
 import { errorFrom } from "./worker-protocol.ts";
 
@@ -93,18 +92,8 @@ class SnapshotThread implements SnapshotMaker {
       await this.#worker.terminate();
       return this.#exited;
     }
-    this.#worker.ref();
     const message: ToSnapshotThread = { kind: "close" };
-    this.#worker.postMessage(message);
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(true), JOURNAL_WORKER_CLOSE_TIMEOUT_MS);
-    });
-    const late = await Promise.race([this.#exited.then(() => false), timedOut]);
-    clearTimeout(timer);
-    if (late) {
-      await this.#worker.terminate();
-    }
+    await closeJournalThread(this.#worker, this.#exited, message);
   }
 
   #request(message: ToSnapshotThread, expects: Pending["expects"]): Promise<FromSnapshotThread> {

@@ -1,5 +1,5 @@
 import { Worker } from "node:worker_threads";
-import { JOURNAL_WORKER_START_TIMEOUT_MS } from "./limits.ts";
+import { JOURNAL_WORKER_CLOSE_TIMEOUT_MS, JOURNAL_WORKER_START_TIMEOUT_MS } from "./limits.ts";
 import { errorFrom, type ErrorDescription } from "./worker-protocol.ts";
 
 /**
@@ -62,4 +62,26 @@ export function startJournalThread<M extends StartMessage>(
     worker.on("error", onError);
     worker.on("exit", onExit);
   });
+}
+
+/**
+ * Asks a journal thread to close with `message` and waits for it to exit, at most
+ * JOURNAL_WORKER_CLOSE_TIMEOUT_MS; a thread still running then is terminated.
+ */
+export async function closeJournalThread(
+  worker: Worker,
+  exited: Promise<unknown>,
+  message: unknown,
+): Promise<void> {
+  worker.ref();
+  worker.postMessage(message);
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(true), JOURNAL_WORKER_CLOSE_TIMEOUT_MS);
+  });
+  const late = await Promise.race([exited.then(() => false), timedOut]);
+  clearTimeout(timer);
+  if (late) {
+    await worker.terminate();
+  }
 }

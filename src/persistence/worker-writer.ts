@@ -4,10 +4,9 @@ import type { CommitBatch, FaultInjection } from "./database.ts";
 import { openWriterConnection } from "./database.ts";
 import { JournalUnavailableError } from "./errors.ts";
 import type { CommitBackend } from "./group-commit.ts";
-import { JOURNAL_WORKER_CLOSE_TIMEOUT_MS } from "./limits.ts";
 import type { FromWorker, ToWorker, WorkerStart } from "./worker-protocol.ts";
 import { errorFrom } from "./worker-protocol.ts";
-import { startJournalThread } from "./thread-entry.ts";
+import { closeJournalThread, startJournalThread } from "./thread-entry.ts";
 
 /**
  * Opens a journal file whose write connection lives on a worker thread, so the fsync of each commit
@@ -73,18 +72,8 @@ class WorkerBackend implements CommitBackend {
 
   async close(): Promise<void> {
     this.#closing = true;
-    this.#worker.ref();
     const message: ToWorker = { kind: "close" };
-    this.#worker.postMessage(message);
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(true), JOURNAL_WORKER_CLOSE_TIMEOUT_MS);
-    });
-    const late = await Promise.race([this.#exited.then(() => false), timedOut]);
-    clearTimeout(timer);
-    if (late) {
-      await this.#worker.terminate();
-    }
+    await closeJournalThread(this.#worker, this.#exited, message);
   }
 
   #onMessage(message: FromWorker): void {
