@@ -24,7 +24,12 @@ export interface Config {
   readonly journalWriter: "inline" | "worker";
   /** How long a client has to send a whole request (headers and body) before it is answered 408. */
   readonly requestTimeoutMs: number;
+  /** The least severe log level written to stdout (pino's levels, or silent). */
+  readonly logLevel: LogLevel;
 }
+
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
@@ -98,6 +103,18 @@ function journalWriter(env: Env): "inline" | "worker" {
   return raw;
 }
 
+function logLevel(env: Env): LogLevel {
+  const raw = env.LOG_LEVEL;
+  if (raw === undefined || raw === "") {
+    return "info";
+  }
+  const level = LOG_LEVELS.find((candidate) => candidate === raw);
+  if (level === undefined) {
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}, got ${JSON.stringify(raw)}`);
+  }
+  return level;
+}
+
 export function loadConfig(env: Env): Config {
   const adminToken = env.ADMIN_TOKEN;
   if (adminToken !== undefined && adminToken.length > 0 && !/^\S{8,256}$/.test(adminToken)) {
@@ -123,5 +140,6 @@ export function loadConfig(env: Env): Config {
     snapshotEveryEvents: integer(env, "SNAPSHOT_EVERY_EVENTS"),
     requestTimeoutMs: integer(env, "REQUEST_TIMEOUT_MS"),
     journalWriter: journalWriter(env),
+    logLevel: logLevel(env),
   };
 }

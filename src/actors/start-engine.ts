@@ -7,7 +7,7 @@ import {
   type Journal,
   type JournalWriter,
 } from "../persistence/journal.ts";
-import { recoverEngineState, type RecoveredState } from "../persistence/recovery.ts";
+import { recoverEngineState, type RecoveredState, type ReplayProgress } from "../persistence/recovery.ts";
 import type { Clock } from "./clock.ts";
 import { Engine } from "./engine.ts";
 import { ActorRuntime } from "./runtime.ts";
@@ -27,6 +27,8 @@ export interface EngineOptions {
   readonly walletShards?: number;
   /** Told of every journal commit (events in it, commit time in ms); for metrics. */
   readonly onJournalCommit?: CommitObserver;
+  /** Told how far a long start-up replay has got, every few seconds; for the operator's log. */
+  readonly onRecoveryProgress?: (progress: ReplayProgress) => void;
   /** Test hooks only: make journal commits fail on purpose (see FaultInjection). */
   readonly faultInjection?: FaultInjection;
 }
@@ -55,7 +57,10 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   });
   let recovered: RecoveredState;
   try {
-    recovered = recoverEngineState(options.databasePath, { resumeAtMs: options.clock.nowMs() });
+    recovered = recoverEngineState(options.databasePath, {
+      resumeAtMs: options.clock.nowMs(),
+      onProgress: options.onRecoveryProgress,
+    });
   } catch (error) {
     await journal.close();
     throw error;

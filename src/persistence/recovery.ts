@@ -44,7 +44,21 @@ export interface RecoveryOptions {
    * is still being written (the journal tool's) cover the same events.
    */
   readonly toSeq?: number;
+  /** Told how far a long fold has got, at most every `REPLAY_PROGRESS_INTERVAL_MS` (never for a short one). */
+  readonly onProgress?: (progress: ReplayProgress) => void;
 }
+
+/** How far a fold has got: events folded of those it will fold, and for how long it has run. */
+export interface ReplayProgress {
+  readonly eventsFolded: number;
+  readonly eventsToFold: number;
+  readonly elapsedMs: number;
+}
+
+/** A fold reports its progress at most this often, so an operator sees a long replay move. */
+export const REPLAY_PROGRESS_INTERVAL_MS = 2_000;
+/** The fold looks at the clock once per this many events, which keeps the check off the profile. */
+const REPLAY_PROGRESS_CHECK_EVENTS = 4_096;
 
 /** The state a journal folds into, and where the fold started. */
 export interface FoldedState {
@@ -62,7 +76,11 @@ export interface FoldedState {
  */
 export function foldJournal(
   reader: JournalReader<EngineEvent>,
-  options: { readonly useSnapshot: boolean; readonly toSeq?: number },
+  options: {
+    readonly useSnapshot: boolean;
+    readonly toSeq?: number;
+    readonly onProgress?: (progress: ReplayProgress) => void;
+  },
 ): FoldedState {
   const snapshot = options.useSnapshot ? reader.newestSnapshot() : undefined;
   let state: EngineState;
@@ -78,7 +96,7 @@ export function foldJournal(
   if (toSeq !== undefined && snapshotSeq > toSeq) {
     throw new Error(`the newest snapshot of ${reader.path} covers seq ${snapshotSeq}, past seq ${toSeq}`);
   }
-  const eventsReplayed = foldEvents(reader, state, snapshotSeq, toSeq);
+  const eventsReplayed = foldEvents(reader, state, snapshotSeq, toSeq, options.onProgress);
   return { state, snapshotSeq, eventsReplayed };
 }
 
@@ -88,11 +106,22 @@ export function foldEvents(
   state: EngineState,
   afterSeq: number,
   toSeq?: number,
+  onProgress?: (progress: ReplayProgress) => void,
 ): number {
+  const startedMs = performance.now();
+  let reportedMs = startedMs;
+  const eventsToFold = Math.max(0, Math.min(toSeq ?? Number.MAX_SAFE_INTEGER, reader.lastSeq()) - afterSeq);
   let folded = 0;
   for (const event of reader.replay(afterSeq, toSeq)) {
     evolveEngine(state, event);
     folded += 1;
+    if (onProgress !== undefined && folded % REPLAY_PROGRESS_CHECK_EVENTS === 0) {
+      const nowMs = performance.now();
+      if (nowMs - reportedMs >= REPLAY_PROGRESS_INTERVAL_MS) {
+        reportedMs = nowMs;
+        onProgress({ eventsFolded: folded, eventsToFold, elapsedMs: nowMs - startedMs });
+      }
+    }
   }
   return folded;
 }
@@ -114,6 +143,7 @@ export function recoverEngineState(path: string, options: RecoveryOptions): Reco
     const { state, snapshotSeq, eventsReplayed } = foldJournal(reader, {
       useSnapshot: options.useSnapshot !== false,
       toSeq,
+      onProgress: options.onProgress,
     });
     for (const room of state.waitingRooms.values()) {
       resumeWaitingRoom(room, options.resumeAtMs);
