@@ -24,6 +24,11 @@ export interface Config {
   readonly journalWriter: "inline" | "worker";
   /** How long a client has to send a whole request (headers and body) before it is answered 408. */
   readonly requestTimeoutMs: number;
+  /**
+   * After SIGTERM, how long the server keeps serving while /health/ready answers 503, so that a load
+   * balancer stops sending it requests before its connections close.
+   */
+  readonly drainDelayMs: number;
   /** The least severe log level written to stdout (pino's levels, or silent). */
   readonly logLevel: LogLevel;
 }
@@ -50,6 +55,7 @@ const INTEGER_SETTINGS = {
   MAILBOX_DEPTH_MAX: { fallback: MAILBOX_DEPTH_MAX_DEFAULT, min: 1, max: 10_000_000 },
   SNAPSHOT_EVERY_EVENTS: { fallback: SNAPSHOT_EVERY_EVENTS_DEFAULT, min: 1, max: 1_000_000_000 },
   REQUEST_TIMEOUT_MS: { fallback: 30_000, min: 1_000, max: 600_000 },
+  DRAIN_DELAY_MS: { fallback: 2_000, min: 0, max: 120_000 },
 } as const satisfies Record<string, IntegerSetting>;
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -141,5 +147,6 @@ export function loadConfig(env: Env): Config {
     requestTimeoutMs: integer(env, "REQUEST_TIMEOUT_MS"),
     journalWriter: journalWriter(env),
     logLevel: logLevel(env),
+    drainDelayMs: integer(env, "DRAIN_DELAY_MS"),
   };
 }
