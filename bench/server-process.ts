@@ -5,7 +5,10 @@
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { once } from "node:events";
+import { closeSync, mkdtempSync, openSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 import { CEILING_PORT_ENV, CEILING_ROUTES_ENV } from "./ceiling-routes.ts";
@@ -81,23 +84,29 @@ export async function startServerProcess(options: StartOptions): Promise<ServerP
   if (file === undefined) {
     throw new Error(`${options.name}: empty command`);
   }
+  // The server's stdout (a JSON line per request at the default LOG_LEVEL) goes to a file, as an
+  // operator's would: read through a pipe, its lines would cost this process CPU on the cores the
+  // servers and load generators share.
+  const stdoutPath = join(mkdtempSync(join(tmpdir(), "bench-server-")), "stdout.log");
+  const stdoutFd = openSync(stdoutPath, "w");
   const child = spawn(file, args, {
     cwd: REPO_ROOT,
     env: { ...process.env, ...options.env },
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: ["ignore", stdoutFd, "pipe"],
   });
+  closeSync(stdoutFd);
   live.add(child);
   const lines: string[] = [];
-  const keep = (chunk: Buffer): void => {
-    for (const line of chunk.toString("utf8").split("\n")) {
-      if (line.trim() !== "") {
-        lines.push(line);
-      }
-    }
+  // Piped (see stdio), so never null.
+  child.stderr?.on("data", (chunk: Buffer): void => {
+    lines.push(
+      ...chunk
+        .toString("utf8")
+        .split("\n")
+        .filter((line) => line.trim() !== ""),
+    );
     lines.splice(0, Math.max(0, lines.length - LOG_LINES_KEPT_MAX));
-  };
-  child.stdout.on("data", keep);
-  child.stderr.on("data", keep);
+  });
   let exitCode: number | null | undefined;
   let stopRequested = false;
   const exit = new Promise<number | null>((resolve) => {
@@ -114,7 +123,12 @@ export async function startServerProcess(options: StartOptions): Promise<ServerP
     });
   });
   const baseUrl = `http://${BENCH_HOST}:${options.port}`;
-  const logTail = (): string => lines.join("\n");
+  const logTail = (): string => {
+    const stdoutTail = readFileSync(stdoutPath, "utf8")
+      .split("\n")
+      .filter((line) => line.trim() !== "");
+    return [...stdoutTail.slice(-LOG_LINES_KEPT_MAX), ...lines].join("\n");
+  };
 
   const handle: ServerProcess = {
     name: options.name,

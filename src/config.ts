@@ -1,10 +1,18 @@
+/**
+ * The server's configuration: every environment variable it reads, parsed by one zod schema that
+ * reports every invalid variable at once, and the README's configuration table, made from the same
+ * definitions (`npm run config:table`).
+ */
+import { z } from "zod";
 import { JOURNAL_WRITER_DEFAULT } from "./actors/start-engine.ts";
 import { MAILBOX_DEPTH_MAX_DEFAULT } from "./actors/mailbox.ts";
 import { SNAPSHOT_EVERY_EVENTS_DEFAULT } from "./actors/runtime.ts";
 import { HOLD_TTL_MS_DEFAULT } from "./engine/limits.ts";
 import {
   buildIntegerSettings,
+  WAITING_ROOM_INTEGER_SETTING_NAMES,
   WAITING_ROOM_SETTING_FIELDS,
+  type WaitingRoomIntegerSettingName,
   type WaitingRoomIntegerSettings,
 } from "./engine/waiting-room/index.ts";
 
@@ -36,117 +44,302 @@ export interface Config {
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/** The environment is invalid; `problems` has one line per invalid variable, in table order. */
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
+  readonly problems: readonly string[];
+
+  constructor(problems: readonly string[]) {
+    super(
+      problems.length === 1
+        ? (problems[0] ?? "")
+        : `${problems.length} environment variables are invalid:\n  ${problems.join("\n  ")}`,
+    );
+    this.problems = problems;
+  }
 }
 
-/** A setting's bounds: anything outside is a typo worth stopping for, not a value to clamp. */
-interface IntegerSetting {
-  readonly fallback: number;
-  readonly min: number;
-  readonly max: number;
+type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * One environment variable: how it parses, and what the README's table and the error messages say
+ * of it. Every variable is built by one of the helpers below, so its message, its table row and its
+ * schema come from the same numbers.
+ */
+interface Variable<T> {
+  readonly schema: z.ZodType<T>;
+  /** What a valid value is, as the table shows it. */
+  readonly valid: string;
+  /** What an invalid value breaks, after the variable's name: "must be an integer from 1 to 10". */
+  readonly requirement: string;
+  /** The default as the table shows it. */
+  readonly fallback: string;
+  readonly meaning: string;
+  /** The value is a secret: an error never repeats it. */
+  readonly secret?: boolean;
+  /** The bounds of a whole-number variable. */
+  readonly bounds?: { readonly min: number; readonly max: number };
+}
+
+/** An empty variable (`PORT=`) counts as unset, for the variables that have a default. */
+const unsetIfEmpty = (raw: unknown): unknown => (raw === "" ? undefined : raw);
+
+/** A whole number within bounds: anything outside is a typo worth stopping for, not a value to clamp. */
+function integer(spec: { fallback: number; min: number; max: number; meaning: string }): Variable<number> {
+  const { fallback, min, max, meaning } = spec;
+  return {
+    schema: z.preprocess(
+      unsetIfEmpty,
+      z
+        .string()
+        .trim()
+        .regex(/^\d+$/)
+        .transform(Number)
+        .pipe(z.number().int().min(min).max(max))
+        .default(fallback),
+    ),
+    valid: `${min} to ${max}`,
+    requirement: `must be an integer from ${min} to ${max}`,
+    fallback: String(fallback),
+    meaning,
+    bounds: { min, max },
+  };
+}
+
+const TRUE_WORDS = ["true", "1", "yes"];
+const FALSE_WORDS = ["false", "0", "no"];
+
+function boolean(spec: { fallback: boolean; meaning: string }): Variable<boolean> {
+  return {
+    // Case-insensitive, as before: TRUE and Yes are fine.
+    schema: z.preprocess(
+      unsetIfEmpty,
+      z.stringbool({ truthy: TRUE_WORDS, falsy: FALSE_WORDS }).default(spec.fallback),
+    ),
+    valid: "`true` or `false` (or `1`/`0`, `yes`/`no`)",
+    requirement: "must be true or false",
+    fallback: String(spec.fallback),
+    meaning: spec.meaning,
+  };
+}
+
+function oneOf<const T extends readonly [string, ...string[]]>(spec: {
+  values: T;
+  fallback: T[number];
+  meaning: string;
+}): Variable<T[number]> {
+  const { values } = spec;
+  return {
+    schema: z.preprocess(unsetIfEmpty, z.enum(values).default(spec.fallback)),
+    valid: values.map((value) => `\`${value}\``).join(", "),
+    requirement:
+      values.length === 2 ? `must be ${values[0]} or ${values[1]}` : `must be one of ${values.join(", ")}`,
+    fallback: spec.fallback,
+    meaning: spec.meaning,
+  };
+}
+
+/** Text that must not be blank when given (an empty HOST is a mistake, not a request for the default). */
+function text(spec: { fallback: string; valid: string; meaning: string }): Variable<string> {
+  return {
+    schema: z
+      .string()
+      .refine((value) => value.trim() !== "")
+      .default(spec.fallback),
+    valid: spec.valid,
+    requirement: "must not be empty",
+    fallback: spec.fallback,
+    meaning: spec.meaning,
+  };
+}
+
+/** The admin API's bearer token: optional, and never repeated in an error. */
+const ADMIN_TOKEN_LENGTH_MIN = 8;
+const ADMIN_TOKEN_LENGTH_MAX = 256;
+
+function adminToken(meaning: string): Variable<string | undefined> {
+  const min = ADMIN_TOKEN_LENGTH_MIN;
+  const max = ADMIN_TOKEN_LENGTH_MAX;
+  return {
+    schema: z.preprocess(
+      unsetIfEmpty,
+      z
+        .string()
+        .regex(new RegExp(`^\\S{${min},${max}}$`))
+        .optional(),
+    ),
+    valid: `${min} to ${max} characters, no spaces`,
+    requirement: `must be ${min}..${max} characters without spaces`,
+    fallback: "unset",
+    meaning,
+    secret: true,
+  };
+}
+
+/** What each waiting-room variable means; its name, default and bounds come from `WAITING_ROOM_SETTING_FIELDS`. */
+const WAITING_ROOM_MEANINGS: Readonly<Record<WaitingRoomIntegerSettingName, string>> = {
+  maxActive: "most ACTIVE tokens per concert",
+  admitBatch: "most tokens admitted per tick",
+  admitIntervalMs: "admission tick",
+  activeTtlMs: "how long an ACTIVE token lasts",
+  waitIdleTtlMs: "a WAITING token not polled this long is dropped",
+};
+
+type WaitingRoomEnvName = (typeof WAITING_ROOM_SETTING_FIELDS)[WaitingRoomIntegerSettingName]["env"];
+
+/** The QUEUE_* variables, in the order of `WAITING_ROOM_SETTING_FIELDS`. */
+function waitingRoomVariables(): Record<WaitingRoomEnvName, Variable<number>> {
+  const variables: Partial<Record<WaitingRoomEnvName, Variable<number>>> = {};
+  for (const name of WAITING_ROOM_INTEGER_SETTING_NAMES) {
+    const field = WAITING_ROOM_SETTING_FIELDS[name];
+    variables[field.env] = integer({
+      fallback: field.default,
+      min: field.min,
+      max: field.max,
+      meaning: WAITING_ROOM_MEANINGS[name],
+    });
+  }
+  return variables as Record<WaitingRoomEnvName, Variable<number>>;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-const INTEGER_SETTINGS = {
-  PORT: { fallback: 3000, min: 0, max: 65_535 },
-  HOLD_TTL_MS: { fallback: HOLD_TTL_MS_DEFAULT, min: 1, max: DAY_MS },
-  MAILBOX_DEPTH_MAX: { fallback: MAILBOX_DEPTH_MAX_DEFAULT, min: 1, max: 10_000_000 },
-  SNAPSHOT_EVERY_EVENTS: { fallback: SNAPSHOT_EVERY_EVENTS_DEFAULT, min: 1, max: 1_000_000_000 },
-  REQUEST_TIMEOUT_MS: { fallback: 30_000, min: 1_000, max: 600_000 },
-  DRAIN_DELAY_MS: { fallback: 2_000, min: 0, max: 120_000 },
-} as const satisfies Record<string, IntegerSetting>;
+/** Every variable the server reads, in the order of the README's table and of the error lines. */
+const VARIABLES = {
+  PORT: integer({
+    fallback: 3000,
+    min: 0,
+    max: 65_535,
+    meaning: "port to listen on (0 picks a free one and prints it)",
+  }),
+  HOST: text({ fallback: "127.0.0.1", valid: "an address", meaning: "address to bind" }),
+  DATABASE_PATH: text({ fallback: "./data/journal.db", valid: "a file path", meaning: "the SQLite journal" }),
+  HOLD_TTL_MS: integer({
+    fallback: HOLD_TTL_MS_DEFAULT,
+    min: 1,
+    max: DAY_MS,
+    meaning: "how long a hold lasts",
+  }),
+  ...waitingRoomVariables(),
+  ADMIN_TOKEN: adminToken("bearer token of the admin API; unset disables it (403 `ADMIN_DISABLED`)"),
+  SEED_DEMO: boolean({ fallback: true, meaning: "create the demo concert on an empty journal" }),
+  MAILBOX_DEPTH_MAX: integer({
+    fallback: MAILBOX_DEPTH_MAX_DEFAULT,
+    min: 1,
+    max: 10_000_000,
+    meaning: "messages an actor accepts before answering 503 `OVERLOADED`",
+  }),
+  SNAPSHOT_EVERY_EVENTS: integer({
+    fallback: SNAPSHOT_EVERY_EVENTS_DEFAULT,
+    min: 1,
+    max: 1_000_000_000,
+    meaning: "journal events between snapshots",
+  }),
+  REQUEST_TIMEOUT_MS: integer({
+    fallback: 30_000,
+    min: 1_000,
+    max: 600_000,
+    meaning: "a client must send its whole request within this (headers within 10 s)",
+  }),
+  JOURNAL_WRITER: oneOf({
+    values: ["inline", "worker"],
+    fallback: JOURNAL_WRITER_DEFAULT,
+    meaning: "`inline` commits on the main thread; `worker` on a worker thread (see the figures)",
+  }),
+  LOG_LEVEL: oneOf({
+    values: LOG_LEVELS,
+    fallback: "info",
+    meaning: "the least severe log level written to stdout",
+  }),
+  DRAIN_DELAY_MS: integer({
+    fallback: 2_000,
+    min: 0,
+    max: 120_000,
+    meaning: "after SIGTERM, how long `/health/ready` answers 503 before connections close",
+  }),
+};
 
-type Env = Readonly<Record<string, string | undefined>>;
+type Variables = typeof VARIABLES;
+type VariableName = keyof Variables;
 
-function integer(env: Env, name: keyof typeof INTEGER_SETTINGS): number {
-  return integerSetting(env, name, INTEGER_SETTINGS[name]);
+const ENV_SCHEMA = z.object(
+  Object.fromEntries(Object.entries(VARIABLES).map(([name, variable]) => [name, variable.schema])) as {
+    [K in VariableName]: Variables[K]["schema"];
+  },
+);
+
+/** One line for an invalid variable: its name, what it must be, and (unless secret) what it was. */
+function problemOf(name: VariableName, env: Env): string {
+  const variable: Variable<unknown> = VARIABLES[name];
+  const given = variable.secret === true ? "" : `, got ${JSON.stringify(env[name])}`;
+  return `${name} ${variable.requirement}${given}`;
 }
 
-function integerSetting(env: Env, name: string, { fallback, min, max }: IntegerSetting): number {
-  const raw = env[name];
-  if (raw === undefined || raw === "") {
-    return fallback;
-  }
-  const value = Number(raw);
-  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(value) || value < min || value > max) {
-    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
-  }
-  return value;
-}
-
-/** The waiting-room settings, each read from the variable `WAITING_ROOM_SETTING_FIELDS` names for it. */
-function waitingRoomSettings(env: Env): WaitingRoomIntegerSettings {
-  return buildIntegerSettings((name) => {
-    const field = WAITING_ROOM_SETTING_FIELDS[name];
-    return integerSetting(env, field.env, { fallback: field.default, min: field.min, max: field.max });
-  });
-}
-
-function boolean(env: Env, name: string, fallback: boolean): boolean {
-  const raw = env[name];
-  if (raw === undefined || raw === "") {
-    return fallback;
-  }
-  if (/^(true|1|yes)$/i.test(raw)) {
-    return true;
-  }
-  if (/^(false|0|no)$/i.test(raw)) {
-    return false;
-  }
-  throw new ConfigError(`${name} must be true or false, got ${JSON.stringify(raw)}`);
-}
-
-function journalWriter(env: Env): "inline" | "worker" {
-  const raw = env.JOURNAL_WRITER;
-  if (raw === undefined || raw === "") {
-    return JOURNAL_WRITER_DEFAULT;
-  }
-  if (raw !== "inline" && raw !== "worker") {
-    throw new ConfigError(`JOURNAL_WRITER must be inline or worker, got ${JSON.stringify(raw)}`);
-  }
-  return raw;
-}
-
-function logLevel(env: Env): LogLevel {
-  const raw = env.LOG_LEVEL;
-  if (raw === undefined || raw === "") {
-    return "info";
-  }
-  const level = LOG_LEVELS.find((candidate) => candidate === raw);
-  if (level === undefined) {
-    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}, got ${JSON.stringify(raw)}`);
-  }
-  return level;
-}
-
+/**
+ * Reads the configuration from `env`. Throws a ConfigError naming every invalid variable, one line
+ * each, so an operator fixes them all in one go.
+ */
 export function loadConfig(env: Env): Config {
-  const adminToken = env.ADMIN_TOKEN;
-  if (adminToken !== undefined && adminToken.length > 0 && !/^\S{8,256}$/.test(adminToken)) {
-    throw new ConfigError("ADMIN_TOKEN must be 8..256 characters without spaces");
+  const parsed = ENV_SCHEMA.safeParse(env);
+  if (!parsed.success) {
+    const invalid = new Set(parsed.error.issues.map((issue) => issue.path[0]));
+    const names = (Object.keys(VARIABLES) as VariableName[]).filter((name) => invalid.has(name));
+    throw new ConfigError(names.map((name) => problemOf(name, env)));
   }
-  const host = env.HOST ?? "127.0.0.1";
-  if (host.trim() === "") {
-    throw new ConfigError("HOST must not be empty");
-  }
-  const databasePath = env.DATABASE_PATH ?? "./data/journal.db";
-  if (databasePath.trim() === "") {
-    throw new ConfigError("DATABASE_PATH must not be empty");
-  }
+  const vars = parsed.data;
   return {
-    port: integer(env, "PORT"),
-    host,
-    databasePath,
-    holdTtlMs: integer(env, "HOLD_TTL_MS"),
-    waitingRoom: waitingRoomSettings(env),
-    adminToken: adminToken === undefined || adminToken === "" ? undefined : adminToken,
-    seedDemo: boolean(env, "SEED_DEMO", true),
-    mailboxDepthMax: integer(env, "MAILBOX_DEPTH_MAX"),
-    snapshotEveryEvents: integer(env, "SNAPSHOT_EVERY_EVENTS"),
-    requestTimeoutMs: integer(env, "REQUEST_TIMEOUT_MS"),
-    journalWriter: journalWriter(env),
-    logLevel: logLevel(env),
-    drainDelayMs: integer(env, "DRAIN_DELAY_MS"),
+    port: vars.PORT,
+    host: vars.HOST,
+    databasePath: vars.DATABASE_PATH,
+    holdTtlMs: vars.HOLD_TTL_MS,
+    waitingRoom: buildIntegerSettings((name) => vars[WAITING_ROOM_SETTING_FIELDS[name].env]),
+    adminToken: vars.ADMIN_TOKEN,
+    seedDemo: vars.SEED_DEMO,
+    mailboxDepthMax: vars.MAILBOX_DEPTH_MAX,
+    snapshotEveryEvents: vars.SNAPSHOT_EVERY_EVENTS,
+    requestTimeoutMs: vars.REQUEST_TIMEOUT_MS,
+    journalWriter: vars.JOURNAL_WRITER,
+    logLevel: vars.LOG_LEVEL,
+    drainDelayMs: vars.DRAIN_DELAY_MS,
   };
+}
+
+/** One variable as the README's table describes it. */
+export interface ConfigVariable {
+  readonly name: VariableName;
+  readonly valid: string;
+  readonly fallback: string;
+  readonly meaning: string;
+  /** The bounds of a whole-number variable; undefined for the others. */
+  readonly bounds: { readonly min: number; readonly max: number } | undefined;
+}
+
+/** Every variable the server reads, in table order. */
+export const CONFIG_VARIABLES: readonly ConfigVariable[] = Object.freeze(
+  (Object.keys(VARIABLES) as VariableName[]).map((name) => {
+    const variable: Variable<unknown> = VARIABLES[name];
+    const { valid, fallback, meaning, bounds } = variable;
+    return { name, valid, fallback, meaning, bounds };
+  }),
+);
+
+const TABLE_HEADER = ["variable", "valid values", "default", "meaning"] as const;
+
+/**
+ * The README's configuration table, as markdown laid out the way prettier lays out a table (columns
+ * padded to their widest cell), so the README passes `prettier --check` and a test can compare it.
+ */
+export function configTableMarkdown(): string {
+  const rows = CONFIG_VARIABLES.map((variable) => [
+    `\`${variable.name}\``,
+    variable.valid,
+    variable.fallback,
+    variable.meaning,
+  ]);
+  const widths = TABLE_HEADER.map((header, column) =>
+    Math.max(header.length, ...rows.map((row) => (row[column] ?? "").length)),
+  );
+  const line = (cells: readonly string[]): string =>
+    `| ${cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join(" | ")} |`;
+  return [line(TABLE_HEADER), line(widths.map((width) => "-".repeat(width))), ...rows.map(line)].join("\n");
 }

@@ -10,6 +10,14 @@ import { HttpMetrics } from "./http/metrics.ts";
 import { createHttpServer } from "./http/server.ts";
 import { registerEngineMetrics } from "./http/engine-metrics.ts";
 import { seedDemoData } from "./demo-data.ts";
+import {
+  configSummary,
+  createLogger,
+  exitAfterFlush,
+  logJournalFailure,
+  replayProgressLine,
+  type Logger,
+} from "./logging.ts";
 
 /** In-flight requests get this long to finish on shutdown before their connections are cut. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -35,13 +43,22 @@ function readConfig(): Config {
   }
 }
 
-async function main(): Promise<void> {
-  const config = readConfig();
+/**
+ * Every line from here on is a JSON log line on stdout (src/logging.ts), the start-up failures too;
+ * only an invalid configuration, found before there is a logger, is a plain line on stderr.
+ */
+async function serve(config: Config, logger: Logger): Promise<void> {
+  logger.info({ config: configSummary(config) }, `starting on journal ${config.databasePath}`);
   mkdirSync(dirname(config.databasePath), { recursive: true });
   const startedAtMs = Date.now();
   const metrics = new HttpMetrics();
   const engine: Engine = await startEngine({
     onJournalCommit: metrics.observeJournalCommit,
+    onJournalFailure: (error) => logJournalFailure(logger, config.databasePath, error),
+    onRecoveryProgress: (progress) => {
+      const { fields, msg } = replayProgressLine(progress);
+      logger.info(fields, msg);
+    },
     journalWriter: config.journalWriter,
     databasePath: config.databasePath,
     clock: new SystemClock(),
@@ -51,24 +68,28 @@ async function main(): Promise<void> {
     snapshotEveryEvents: config.snapshotEveryEvents,
     waitingRoom: config.waitingRoom,
   });
-  console.log(
-    `recovered ${engine.recovery.eventsReplayed} events after snapshot seq ${engine.recovery.snapshotSeq} ` +
-      `from ${config.databasePath} in ${engine.recovery.durationMs.toFixed(0)} ms`,
+  const { eventsReplayed, snapshotSeq, durationMs } = engine.recovery;
+  logger.info(
+    { journal: config.databasePath, eventsReplayed, snapshotSeq, durationMs: Math.round(durationMs) },
+    `recovered ${eventsReplayed} events after snapshot seq ${snapshotSeq} ` +
+      `from ${config.databasePath} in ${durationMs.toFixed(0)} ms`,
   );
   if (config.seedDemo) {
     const seeded = await seedDemoData(engine);
     if (seeded !== undefined) {
-      console.log(`created demo concert ${seeded}`);
+      logger.info({ concertId: seeded }, `created demo concert ${seeded}`);
     }
   }
 
   registerEngineMetrics(metrics, engine);
+  let draining = false;
   const app = createApp({
     engine,
     metrics,
     adminToken: config.adminToken,
     startedAtMs,
-    logError: (error) => console.error("unexpected error:", error),
+    logger,
+    isDraining: () => draining,
   });
   // A slow or stalled client (a trickled body, headers never finished) is cut off, so it cannot hold
   // a connection and its buffers for Node's default of five minutes.
@@ -81,21 +102,24 @@ async function main(): Promise<void> {
   server.listen(config.port, config.host, () => {
     const address = server.address();
     const port = typeof address === "object" && address !== null ? address.port : config.port;
-    console.log(`listening on http://${config.host}:${port}`);
+    const url = `http://${config.host}:${port}`;
+    logger.info({ url, startupMs: Date.now() - startedAtMs }, `listening on ${url}; ready`);
   });
 
   server.on("error", (error: Error) => {
-    console.error(`cannot serve on ${config.host}:${config.port}: ${error.message}`);
-    void engine.stop().finally(() => process.exit(1));
+    logger.fatal({ err: error }, `cannot serve on ${config.host}:${config.port}: ${error.message}`);
+    void engine.stop().finally(() => exitAfterFlush(logger, 1));
   });
 
-  let stopping = false;
-  const shutdown = (signal: string): void => {
-    if (stopping) {
+  let drainTimer: NodeJS.Timeout | undefined;
+  let closing = false;
+  const close = (): void => {
+    if (closing) {
       return;
     }
-    stopping = true;
-    console.log(`${signal}: finishing in-flight requests, then flushing the journal`);
+    closing = true;
+    clearTimeout(drainTimer);
+    logger.info("closing: finishing in-flight requests, then flushing the journal");
     const forceClose = setTimeout(() => {
       server.closeAllConnections();
     }, SHUTDOWN_GRACE_MS);
@@ -104,21 +128,43 @@ async function main(): Promise<void> {
       engine
         .stop()
         .then(() => {
-          console.log("journal flushed; bye");
-          process.exit(0);
+          logger.info({ journalSeq: engine.journalSeq() }, "journal flushed; bye");
+          exitAfterFlush(logger, 0);
         })
         .catch((error: unknown) => {
-          console.error("could not flush the journal:", error);
-          process.exit(1);
+          logger.error({ err: error }, "could not flush the journal");
+          exitAfterFlush(logger, 1);
         });
     });
     server.closeIdleConnections();
+  };
+  /**
+   * SIGTERM (a supervisor, an orchestrator) first drains: /health/ready answers 503 while the server
+   * goes on serving for `drainDelayMs`, so a load balancer takes it out of rotation before its
+   * connections close. SIGINT is an operator's Ctrl-C at a terminal, where no balancer is waiting to
+   * notice: it closes at once. A second signal during the drain cuts it short.
+   */
+  const shutdown = (signal: NodeJS.Signals): void => {
+    if (draining) {
+      close();
+      return;
+    }
+    draining = true;
+    const drainDelayMs = signal === "SIGTERM" ? config.drainDelayMs : 0;
+    logger.info(
+      { signal, drainDelayMs },
+      `${signal}: draining (/health/ready answers 503) for ${drainDelayMs} ms, then closing`,
+    );
+    drainTimer = setTimeout(close, drainDelayMs);
   };
   process.on("SIGTERM", () => shutdown("SIGTERM"));
   process.on("SIGINT", () => shutdown("SIGINT"));
 }
 
-main().catch((error: unknown) => {
-  console.error("failed to start:", error instanceof Error ? error.message : error);
-  process.exit(1);
+const config = readConfig();
+const logger = createLogger(config.logLevel);
+serve(config, logger).catch((error: unknown) => {
+  const message = error instanceof Error ? error.message : String(error);
+  logger.fatal({ err: error }, `failed to start: ${message}`);
+  exitAfterFlush(logger, 1);
 });

@@ -26,7 +26,7 @@ const REFUSAL_TIMEOUT_MS = 30_000;
 const OUTPUT_CHARS_MAX = 64 * 1024;
 
 export interface ServerOptions {
-  /** Added to (and overriding) the defaults: loopback, port 0, no demo data. */
+  /** Added to (and overriding) the defaults: loopback, port 0, no demo data, no drain delay. */
   readonly env: Readonly<Record<string, string>>;
   /** Runs the server as another user (root only), e.g. to make a file unwritable for it. */
   readonly uid?: number;
@@ -66,7 +66,9 @@ function serverEnv(env: Readonly<Record<string, string>>): NodeJS.ProcessEnv {
       base[name] = value;
     }
   }
-  return { ...base, HOST: "127.0.0.1", PORT: "0", SEED_DEMO: "false", ...env };
+  // No drain delay on SIGTERM: no balancer watches a test's server, and every stop would wait for it.
+  // The drain itself is tested with DRAIN_DELAY_MS set.
+  return { ...base, HOST: "127.0.0.1", PORT: "0", SEED_DEMO: "false", DRAIN_DELAY_MS: "0", ...env };
 }
 
 function spawnServer(options: ServerOptions, onLine?: (line: string) => void): WatchedChild {
@@ -81,7 +83,31 @@ function spawnServer(options: ServerOptions, onLine?: (line: string) => void): W
   return watched;
 }
 
-/** Starts the server and resolves once it prints the address it listens on. */
+/** How often a server on a fixed port is probed while it starts. */
+const START_PROBE_INTERVAL_MS = 100;
+
+/**
+ * Resolves with the base URL once a server on a fixed port answers GET /health, for a server that
+ * logs nothing at its LOG_LEVEL; stops trying once `settled()` says the start is decided either way.
+ */
+async function probeUntilServing(port: number, settled: () => boolean): Promise<string> {
+  const baseUrl = `http://127.0.0.1:${port}`;
+  while (!settled()) {
+    try {
+      const answer = await fetch(`${baseUrl}/health`, { signal: AbortSignal.timeout(1_000) });
+      await answer.arrayBuffer();
+      return baseUrl;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, START_PROBE_INTERVAL_MS));
+    }
+  }
+  return baseUrl;
+}
+
+/**
+ * Starts the server and resolves once it prints the address it listens on or, when `env.PORT` names
+ * a fixed port, once that port answers (a server at LOG_LEVEL=silent prints nothing).
+ */
 export async function startServer(options: ServerOptions): Promise<ServerProcess> {
   let listening: (baseUrl: string) => void = () => undefined;
   const { child, output, exited } = spawnServer(options, (line) => {
@@ -93,9 +119,14 @@ export async function startServer(options: ServerOptions): Promise<ServerProcess
   });
   let timer: NodeJS.Timeout | undefined;
   let baseUrl: string;
+  let starting = true;
   try {
     baseUrl = await new Promise<string>((resolve, reject) => {
       listening = resolve;
+      const fixedPort = Number(options.env.PORT ?? "0");
+      if (fixedPort > 0) {
+        void probeUntilServing(fixedPort, () => !starting).then(resolve);
+      }
       timer = setTimeout(
         () => reject(new Error(`the server did not start within ${START_TIMEOUT_MS} ms:\n${output()}`)),
         START_TIMEOUT_MS,
@@ -110,6 +141,7 @@ export async function startServer(options: ServerOptions): Promise<ServerProcess
     child.kill("SIGKILL");
     throw error;
   } finally {
+    starting = false;
     clearTimeout(timer);
   }
   return {

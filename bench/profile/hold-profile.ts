@@ -1,5 +1,5 @@
 /**
- * `npm run bench:profile [-- --duration s] [--connections n] [--writer inline|worker] [--checkout dir]`
+ * `npm run bench:profile [-- --duration s] [--connections n] [--writer inline|worker] [--log-level l] [--checkout dir]`
  *
  * Where the time of one seat hold goes, from a CPU profile: the server runs as users run it (a child
  * process on a fresh durable journal), wrk sends pre-encoded holds of ACTIVE users, and V8's profiler
@@ -8,20 +8,23 @@
  * `--checkout` profiles another checkout of this repository the same way, e.g. an older commit for a
  * before/after comparison.
  */
-import { execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { parseCommandLine } from "../../support/cli.ts";
 import { formatNumber } from "../../support/format.ts";
 import { field } from "../../support/http.ts";
 import { call, pollUntil, startServer } from "../../support/server-process.ts";
 
-const USAGE = `usage: npm run bench:profile [-- --duration <s>] [--connections <n>] [--writer inline|worker] [--checkout <dir>]
+const USAGE = `usage: npm run bench:profile [-- --duration <s>] [--connections <n>] [--writer inline|worker] [--log-level <l>] [--checkout <dir>]
   --duration <s>      seconds of profiled load (default 6)
   --connections <n>   wrk connections (default 50)
   --writer <w>        JOURNAL_WRITER of the server (default: the server's own default)
+  --log-level <l>     LOG_LEVEL of the server, e.g. silent to see what logging costs (default: the server's)
   --checkout <dir>    profile the server of another checkout (default: this one)`;
 
 const ADMIN_TOKEN = "hold-profile-admin";
@@ -71,6 +74,10 @@ const STAGES: readonly (readonly [string, (frame: CallFrame) => boolean])[] = [
   ["decide/evolve", from("/src/engine/")],
   ["actor hop", from("/src/actors/")],
   [
+    "request id and log line",
+    from("/pino/", "sonic-boom", "hono-pino", "http/request-log", "middleware/request-id", "src/logging"),
+  ],
+  [
     "validation",
     from("http/validated-routes", "/zod/", "zod-openapi", "zod-validator", "hono/dist/validator"),
   ],
@@ -109,6 +116,7 @@ function parseOptions() {
       duration: { type: "string" },
       connections: { type: "string" },
       writer: { type: "string" },
+      "log-level": { type: "string" },
       checkout: { type: "string" },
     },
   });
@@ -120,6 +128,7 @@ function parseOptions() {
     durationS: cli.integer("duration", { min: 1, max: 120, fallback: 6 }),
     connections: cli.integer("connections", { min: 1, max: 1_000, fallback: 50 }),
     writer,
+    logLevel: cli.values["log-level"],
     checkout: cli.values.checkout,
   };
 }
@@ -173,8 +182,13 @@ interface WrkRun {
   readonly refused: number;
 }
 
-function runWrk(url: string, script: string, durationS: number, connections: number): WrkRun {
-  const output = execFileSync(
+/**
+ * Runs wrk without blocking this process: the server's log lines (its stdout) must be read while the
+ * load runs, as a log collector would, or the server's buffered lines pile up (or, with a synchronous
+ * log destination, the server stalls on a full pipe).
+ */
+async function runWrk(url: string, script: string, durationS: number, connections: number): Promise<WrkRun> {
+  const { stdout: output } = await promisify(execFile)(
     "wrk",
     ["-t1", `-c${connections}`, `-d${durationS}s`, "--timeout", "10s", "-s", script, url],
     { encoding: "utf8" },
@@ -220,6 +234,21 @@ function stagesOf(profile: CpuProfile): Map<string, number> {
   return micros;
 }
 
+/**
+ * A port nobody listens on now. A server whose LOG_LEVEL hides its "listening" line is started on
+ * one, so that `startServer` can find it by asking.
+ */
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+  const address = probe.address();
+  await new Promise((resolve) => probe.close(resolve));
+  if (typeof address !== "object" || address === null) {
+    throw new Error("no free port");
+  }
+  return address.port;
+}
+
 async function main(): Promise<void> {
   const options = parseOptions();
   const work = mkdtempSync(path.join(tmpdir(), "hold-profile-"));
@@ -232,6 +261,9 @@ async function main(): Promise<void> {
       DATABASE_PATH: path.join(work, "journal.db"),
       HOLD_PROFILE_PATH: profilePath,
       ...(options.writer === undefined ? {} : { JOURNAL_WRITER: options.writer }),
+      ...(options.logLevel === undefined
+        ? {}
+        : { LOG_LEVEL: options.logLevel, PORT: String(await freePort()) }),
     },
     nodeArgs: ["--import", PROFILER],
     ...(options.checkout === undefined ? {} : { cwd: path.resolve(options.checkout) }),
@@ -239,9 +271,9 @@ async function main(): Promise<void> {
   try {
     const script = path.join(work, "holds.lua");
     writeFileSync(script, await holdsScript(server.baseUrl));
-    runWrk(server.baseUrl, script, WARMUP_S, options.connections);
+    await runWrk(server.baseUrl, script, WARMUP_S, options.connections);
     server.child.kill("SIGUSR2");
-    const run = runWrk(server.baseUrl, script, options.durationS, options.connections);
+    const run = await runWrk(server.baseUrl, script, options.durationS, options.connections);
     server.child.kill("SIGUSR2");
     const profile = await pollUntil("the CPU profile", () =>
       Promise.resolve(
@@ -253,7 +285,7 @@ async function main(): Promise<void> {
     console.log(
       `${formatNumber(run.requests)} holds in ${options.durationS} s (${formatNumber(run.requestsPerSecond)}/s, ` +
         `${formatNumber(run.refused)} not 201), ${options.connections} connections, ` +
-        `writer ${options.writer ?? "default"}; busy ${formatNumber(busy / run.requests, 1)} µs per hold`,
+        `writer ${options.writer ?? "default"}, log level ${options.logLevel ?? "default"}; busy ${formatNumber(busy / run.requests, 1)} µs per hold`,
     );
     console.log(`${"stage".padEnd(38)} ${"µs/hold".padStart(8)} ${"share".padStart(7)}`);
     for (const [stage, us] of micros) {

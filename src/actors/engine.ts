@@ -67,6 +67,17 @@ export interface EngineSettings {
   readonly waitingRoomDefaults: WaitingRoomDefaults;
 }
 
+/** The kinds of actor, as metrics label them. */
+export type ActorKind = "catalog" | "wallet" | "schedule" | "waiting_room";
+
+/** The mailboxes of one kind of actor: how many, their unanswered messages in all, the deepest. */
+export interface MailboxDepths {
+  readonly kind: ActorKind;
+  readonly actors: number;
+  readonly messages: number;
+  readonly deepest: number;
+}
+
 /** How the journal was recovered at start-up, for the start-up log line. */
 export type RecoverySummary = Omit<RecoveredState, "state">;
 
@@ -318,6 +329,33 @@ export class Engine {
       ...[...this.schedules.values()].map((schedule) => schedule.mailbox),
       ...[...this.rooms.values()].map((room) => room.mailbox),
     ];
+  }
+
+  /**
+   * Mailbox depths per kind of actor, for metrics: how many actors, their unanswered messages in all,
+   * and the deepest one (the one nearest `mailboxDepthMax`). A few numbers however many schedules exist.
+   */
+  mailboxDepths(): MailboxDepths[] {
+    const kinds: [ActorKind, readonly Mailbox[]][] = [
+      ["catalog", [this.catalog]],
+      ["wallet", this.wallets.map((wallet) => wallet.mailbox)],
+      ["schedule", [...this.schedules.values()].map((schedule) => schedule.mailbox)],
+      ["waiting_room", [...this.rooms.values()].map((room) => room.mailbox)],
+    ];
+    return kinds.map(([kind, mailboxes]) => {
+      let messages = 0;
+      let deepest = 0;
+      for (const mailbox of mailboxes) {
+        messages += mailbox.depth;
+        deepest = Math.max(deepest, mailbox.depth);
+      }
+      return { kind, actors: mailboxes.length, messages, deepest };
+    });
+  }
+
+  /** Messages an actor accepts before it answers OVERLOADED. */
+  mailboxDepthMax(): number {
+    return this.runtime.mailboxDepthMax;
   }
 
   waitingRoomStats(): WaitingRoomStats[] {

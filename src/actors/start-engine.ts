@@ -5,6 +5,7 @@ import {
   type CommitObserver,
   type FaultInjection,
   type Journal,
+  type JournalUnavailableError,
   type JournalWriter,
 } from "../persistence/journal.ts";
 import { recoverEngineState, type RecoveredState, type ReplayProgress } from "../persistence/recovery.ts";
@@ -27,6 +28,11 @@ export interface EngineOptions {
   readonly walletShards?: number;
   /** Told of every journal commit (events in it, commit time in ms); for metrics. */
   readonly onJournalCommit?: CommitObserver;
+  /**
+   * Told once, when the journal fails (a full disk, an I/O error) and the engine starts refusing
+   * writes and reads; the error's `cause` is SQLite's. For the operator's log.
+   */
+  readonly onJournalFailure?: (error: JournalUnavailableError) => void;
   /** Told how far a long start-up replay has got, every few seconds; for the operator's log. */
   readonly onRecoveryProgress?: (progress: ReplayProgress) => void;
   /** Test hooks only: make journal commits fail on purpose (see FaultInjection). */
@@ -54,6 +60,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     writer: options.journalWriter ?? JOURNAL_WRITER_DEFAULT,
     faultInjection: options.faultInjection,
     onCommit: options.onJournalCommit,
+    onFailure: options.onJournalFailure,
   });
   let recovered: RecoveredState;
   try {

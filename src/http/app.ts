@@ -1,17 +1,19 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
-import { swaggerUI } from "@hono/swagger-ui";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { Engine } from "../actors/engine.ts";
+import type { Logger } from "../logging.ts";
 import { RejectionError, sendError, sendRejection } from "./errors.ts";
-import type { HttpMetrics } from "./metrics.ts";
+import { routeLabel, type HttpMetrics } from "./metrics.ts";
 import { registerBookingRoutes } from "./booking-routes.ts";
 import { registerCatalogRoutes } from "./catalog-routes.ts";
+import { registerDocsRoutes } from "./docs-routes.ts";
 import { registerOperationRoutes } from "./operation-routes.ts";
 import { registerQueueRoutes } from "./queue-routes.ts";
 import { registerWalletRoutes } from "./wallet-routes.ts";
 import { ClientWentAway, jsonBody } from "./json-body.ts";
 import { ValidatedOpenAPIHono } from "./validated-routes.ts";
+import { logRequest, requestIds } from "./request-log.ts";
 
 export { REQUEST_BODY_BYTES_MAX } from "./json-body.ts";
 
@@ -21,8 +23,13 @@ export interface AppDeps {
   /** Unset disables the admin API (403 ADMIN_DISABLED). */
   readonly adminToken: string | undefined;
   readonly startedAtMs: number;
-  /** Called with unexpected errors (never with client mistakes). */
-  readonly logError?: (error: unknown) => void;
+  /**
+   * Gets one line per request (`request-log.ts`): a server error's at error level with its stack,
+   * never a client's mistake.
+   */
+  readonly logger: Logger;
+  /** True once the server drains before it stops: GET /health/ready answers 503 DRAINING. */
+  readonly isDraining?: () => boolean;
 }
 
 export type App = OpenAPIHono;
@@ -34,11 +41,15 @@ export type App = OpenAPIHono;
 export function createApp(deps: AppDeps): App {
   const app = new ValidatedOpenAPIHono();
 
+  // First, so that every answer, an error from any middleware included, carries the request id.
+  app.use(requestIds());
   app.use(async (c, next) => {
     const startedNs = process.hrtime.bigint();
     await next();
     const seconds = Number(process.hrtime.bigint() - startedNs) / 1e9;
-    deps.metrics.observeRequest(c.req.method, c.req.routePath, c.res.status, seconds);
+    const route = routeLabel(c);
+    deps.metrics.observeRequest(c.req.method, route, c.res.status, seconds);
+    logRequest(deps.logger, c, route, seconds);
   });
   app.use(jsonBody());
 
@@ -48,17 +59,7 @@ export function createApp(deps: AppDeps): App {
   registerBookingRoutes(app, deps);
   registerOperationRoutes(app, deps);
 
-  app.doc31("/openapi.json", {
-    openapi: "3.1.0",
-    info: {
-      title: "Ticket on-sale engine",
-      version: "1.0.0",
-      description: "Concert seat reservations: waiting room, seat holds, prepaid balance and payments.",
-    },
-  });
-  app.openAPIRegistry.registerComponent("securitySchemes", "queueToken", { type: "http", scheme: "bearer" });
-  app.openAPIRegistry.registerComponent("securitySchemes", "adminToken", { type: "http", scheme: "bearer" });
-  app.get("/docs", swaggerUI({ url: "/openapi.json" }));
+  registerDocsRoutes(app);
 
   const routes = app.routes
     .filter((route) => route.method !== "ALL")
@@ -71,11 +72,12 @@ export function createApp(deps: AppDeps): App {
     }
     return sendError(c, "NOT_FOUND", `no route for ${c.req.method} ${c.req.path}`);
   });
-  app.onError((error, c) => handleError(error, c, deps));
+  app.onError(handleError);
   return app;
 }
 
-function handleError(error: Error, c: Context, deps: AppDeps): Response {
+/** Answers any error thrown on the way; Hono keeps it as `c.error`, for the request's log line. */
+function handleError(error: Error, c: Context): Response {
   if (error instanceof RejectionError) {
     return sendRejection(c, error.rejection);
   }
@@ -88,7 +90,6 @@ function handleError(error: Error, c: Context, deps: AppDeps): Response {
     // arrived whole: nothing was done, nobody will read this answer, and it is not a server error.
     return sendError(c, "VALIDATION_FAILED", "the request body did not arrive whole");
   }
-  deps.logError?.(error);
   return sendError(c, "INTERNAL_ERROR", "the server failed to answer this request");
 }
 

@@ -1,6 +1,14 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import type { AppDeps } from "./app.ts";
-import { BEARER_TOKEN, errorResponses, jsonBody, jsonResponse } from "./openapi-helpers.ts";
+import {
+  HOLD_REQUEST,
+  PAY_REQUEST,
+  PAYMENT,
+  RESERVATION_CANCELLED,
+  RESERVATION_HELD,
+  RESERVATION_LIST,
+} from "./examples.ts";
+import { documented, jsonBody, jsonResponse, TOKEN_ACCESS_CODES } from "./openapi-helpers.ts";
 import { bearerToken, respond } from "./respond.ts";
 import {
   HoldBody,
@@ -14,90 +22,113 @@ import {
 } from "./schemas.ts";
 import { paymentView, reservationView } from "./views.ts";
 
-const holdSeats = createRoute({
-  method: "post",
-  path: "/api/v1/reservations",
-  tags: ["Reservations"],
-  summary: "Hold 1..4 seats of a schedule for a few minutes, all or none",
-  security: BEARER_TOKEN,
-  request: { headers: IdempotencyHeaders, ...jsonBody(HoldBody) },
-  responses: {
-    201: jsonResponse(ReservationSchema, "The seats are held until expiresAt"),
-    ...errorResponses(
-      [400, "VALIDATION_FAILED"],
-      [401, "TOKEN_INVALID or TOKEN_EXPIRED"],
-      [403, "TOKEN_NOT_ACTIVE (with position) or TOKEN_CONCERT_MISMATCH"],
-      [404, "SCHEDULE_NOT_FOUND or SEAT_NOT_FOUND"],
-      [409, "SEAT_UNAVAILABLE (with seatNumbers) or HOLD_LIMIT_REACHED"],
-      [422, "IDEMPOTENCY_KEY_REUSED"],
-      [503, "OVERLOADED"],
-    ),
-  },
-});
+const holdSeats = createRoute(
+  documented(
+    {
+      method: "post",
+      path: "/api/v1/reservations",
+      operationId: "holdSeats",
+      tags: ["Reservations"],
+      summary: "Hold 1..4 seats of a schedule for a few minutes, all or none",
+      request: { headers: IdempotencyHeaders, ...jsonBody(HoldBody, HOLD_REQUEST) },
+      responses: {
+        201: jsonResponse(ReservationSchema, "The seats are held until expiresAt", RESERVATION_HELD),
+      },
+    },
+    {
+      access: "queueToken",
+      viaActor: true,
+      codes: [
+        ...TOKEN_ACCESS_CODES,
+        "SCHEDULE_NOT_FOUND",
+        "SEAT_NOT_FOUND",
+        "SEAT_UNAVAILABLE",
+        "HOLD_LIMIT_REACHED",
+        "IDEMPOTENCY_KEY_REUSED",
+      ],
+    },
+  ),
+);
 
-const getReservation = createRoute({
-  method: "get",
-  path: "/api/v1/reservations/{reservationId}",
-  tags: ["Reservations"],
-  summary: "A reservation with its current status",
-  request: { params: ReservationParams },
-  responses: {
-    200: jsonResponse(ReservationSchema, "The reservation"),
-    ...errorResponses([400, "VALIDATION_FAILED"], [404, "RESERVATION_NOT_FOUND"]),
-  },
-});
+const getReservation = createRoute(
+  documented(
+    {
+      method: "get",
+      path: "/api/v1/reservations/{reservationId}",
+      operationId: "getReservation",
+      tags: ["Reservations"],
+      summary: "A reservation with its current status",
+      request: { params: ReservationParams },
+      responses: { 200: jsonResponse(ReservationSchema, "The reservation", RESERVATION_HELD) },
+    },
+    { access: "public", viaActor: true, codes: ["RESERVATION_NOT_FOUND"] },
+  ),
+);
 
-const listReservations = createRoute({
-  method: "get",
-  path: "/api/v1/users/{userId}/reservations",
-  tags: ["Reservations"],
-  summary: "A user's reservations, newest first",
-  request: { params: UserParams },
-  responses: {
-    200: jsonResponse(ReservationList, "The user's reservations"),
-    ...errorResponses([400, "VALIDATION_FAILED"]),
-  },
-});
+const listReservations = createRoute(
+  documented(
+    {
+      method: "get",
+      path: "/api/v1/users/{userId}/reservations",
+      operationId: "listUserReservations",
+      tags: ["Reservations"],
+      summary: "A user's reservations, newest first",
+      request: { params: UserParams },
+      responses: { 200: jsonResponse(ReservationList, "The user's reservations", RESERVATION_LIST) },
+    },
+    { access: "public", viaActor: true },
+  ),
+);
 
-const cancelReservation = createRoute({
-  method: "delete",
-  path: "/api/v1/reservations/{reservationId}",
-  tags: ["Reservations"],
-  summary: "Release a held reservation; its seats are free again",
-  security: BEARER_TOKEN,
-  request: { params: ReservationParams },
-  responses: {
-    200: jsonResponse(ReservationSchema, "The reservation, now CANCELLED"),
-    ...errorResponses(
-      [401, "TOKEN_INVALID or TOKEN_EXPIRED"],
-      [403, "NOT_OWNER, TOKEN_NOT_ACTIVE or TOKEN_CONCERT_MISMATCH"],
-      [404, "RESERVATION_NOT_FOUND"],
-      [409, "RESERVATION_NOT_HELD"],
-    ),
-  },
-});
+const cancelReservation = createRoute(
+  documented(
+    {
+      method: "delete",
+      path: "/api/v1/reservations/{reservationId}",
+      operationId: "cancelReservation",
+      tags: ["Reservations"],
+      summary: "Release a held reservation; its seats are free again",
+      request: { params: ReservationParams },
+      responses: {
+        200: jsonResponse(ReservationSchema, "The reservation, now CANCELLED", RESERVATION_CANCELLED),
+      },
+    },
+    {
+      access: "queueToken",
+      viaActor: true,
+      codes: [...TOKEN_ACCESS_CODES, "NOT_OWNER", "RESERVATION_NOT_FOUND", "RESERVATION_NOT_HELD"],
+    },
+  ),
+);
 
-const pay = createRoute({
-  method: "post",
-  path: "/api/v1/payments",
-  tags: ["Payments"],
-  summary: "Pay a held reservation from the balance; books its seats and ends the token",
-  security: BEARER_TOKEN,
-  request: { headers: IdempotencyHeaders, ...jsonBody(PayBody) },
-  responses: {
-    201: jsonResponse(PaymentSchema, "Paid: the reservation is CONFIRMED and its seats BOOKED"),
-    ...errorResponses(
-      [400, "VALIDATION_FAILED"],
-      [401, "TOKEN_INVALID or TOKEN_EXPIRED"],
-      [402, "INSUFFICIENT_BALANCE (nothing changes; the hold stays)"],
-      [403, "NOT_OWNER, TOKEN_NOT_ACTIVE or TOKEN_CONCERT_MISMATCH"],
-      [404, "RESERVATION_NOT_FOUND"],
-      [409, "ALREADY_PAID"],
-      [410, "HOLD_EXPIRED (no money moves)"],
-      [422, "IDEMPOTENCY_KEY_REUSED"],
-    ),
-  },
-});
+const pay = createRoute(
+  documented(
+    {
+      method: "post",
+      path: "/api/v1/payments",
+      operationId: "payReservation",
+      tags: ["Payments"],
+      summary: "Pay a held reservation from the balance; books its seats and ends the token",
+      request: { headers: IdempotencyHeaders, ...jsonBody(PayBody, PAY_REQUEST) },
+      responses: {
+        201: jsonResponse(PaymentSchema, "Paid: the reservation is CONFIRMED and its seats BOOKED", PAYMENT),
+      },
+    },
+    {
+      access: "queueToken",
+      viaActor: true,
+      codes: [
+        ...TOKEN_ACCESS_CODES,
+        "INSUFFICIENT_BALANCE",
+        "NOT_OWNER",
+        "RESERVATION_NOT_FOUND",
+        "ALREADY_PAID",
+        "HOLD_EXPIRED",
+        "IDEMPOTENCY_KEY_REUSED",
+      ],
+    },
+  ),
+);
 
 export function registerBookingRoutes(app: OpenAPIHono, { engine, metrics }: AppDeps): void {
   app.openapi(holdSeats, async (c) => {

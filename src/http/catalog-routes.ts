@@ -5,7 +5,16 @@ import type { BlankEnv } from "hono/types";
 import { createMiddleware } from "hono/factory";
 import type { AppDeps } from "./app.ts";
 import { sendError } from "./errors.ts";
-import { ADMIN_BEARER, errorResponses, jsonBody, jsonResponse } from "./openapi-helpers.ts";
+import {
+  CONCERT_LIST,
+  CREATE_CONCERT_REQUEST,
+  CREATED_CONCERT,
+  SCHEDULE_LIST,
+  SEAT_MAP,
+  WAITING_ROOM_SETTINGS,
+  WAITING_ROOM_SETTINGS_REQUEST,
+} from "./examples.ts";
+import { documented, jsonBody, jsonResponse } from "./openapi-helpers.ts";
 import { bearerToken, respond } from "./respond.ts";
 import {
   ConcertList,
@@ -26,68 +35,95 @@ function timeOrNull(iso: string | null | undefined): number | null {
   return iso === undefined || iso === null ? null : Date.parse(iso);
 }
 
-const listConcerts = createRoute({
-  method: "get",
-  path: "/api/v1/concerts",
-  tags: ["Concerts"],
-  summary: "List concerts",
-  responses: { 200: jsonResponse(ConcertList, "Every concert") },
-});
+const listConcerts = createRoute(
+  documented(
+    {
+      method: "get",
+      path: "/api/v1/concerts",
+      operationId: "listConcerts",
+      tags: ["Concerts"],
+      summary: "List concerts",
+      responses: { 200: jsonResponse(ConcertList, "Every concert", CONCERT_LIST) },
+    },
+    { access: "public", viaActor: true },
+  ),
+);
 
-const listSchedules = createRoute({
-  method: "get",
-  path: "/api/v1/concerts/{concertId}/schedules",
-  tags: ["Concerts"],
-  summary: "List a concert's schedules with their free seats",
-  request: { params: ConcertParams, query: ScheduleQuery },
-  responses: {
-    200: jsonResponse(ScheduleList, "The concert's schedules; ?available=true keeps those with free seats"),
-    ...errorResponses([400, "VALIDATION_FAILED"], [404, "CONCERT_NOT_FOUND"]),
-  },
-});
+const listSchedules = createRoute(
+  documented(
+    {
+      method: "get",
+      path: "/api/v1/concerts/{concertId}/schedules",
+      operationId: "listSchedules",
+      tags: ["Concerts"],
+      summary: "List a concert's schedules with their free seats",
+      request: { params: ConcertParams, query: ScheduleQuery },
+      responses: {
+        200: jsonResponse(
+          ScheduleList,
+          "The concert's schedules; ?available=true keeps those with free seats",
+          SCHEDULE_LIST,
+        ),
+      },
+    },
+    { access: "public", viaActor: true, codes: ["CONCERT_NOT_FOUND"] },
+  ),
+);
 
-const seatMap = createRoute({
-  method: "get",
-  path: "/api/v1/schedules/{scheduleId}/seats",
-  tags: ["Concerts"],
-  summary: "The seat map of a schedule",
-  request: { params: ScheduleParams, query: SeatQuery },
-  responses: {
-    200: jsonResponse(SeatMap, "Every seat with its status and price; ?status= filters"),
-    ...errorResponses([400, "VALIDATION_FAILED"], [404, "SCHEDULE_NOT_FOUND"]),
-  },
-});
+const seatMap = createRoute(
+  documented(
+    {
+      method: "get",
+      path: "/api/v1/schedules/{scheduleId}/seats",
+      operationId: "getSeatMap",
+      tags: ["Concerts"],
+      summary: "The seat map of a schedule",
+      request: { params: ScheduleParams, query: SeatQuery },
+      responses: {
+        200: jsonResponse(SeatMap, "Every seat with its status and price; ?status= filters", SEAT_MAP),
+      },
+    },
+    { access: "public", viaActor: true, codes: ["SCHEDULE_NOT_FOUND"] },
+  ),
+);
 
-const createConcert = createRoute({
-  method: "post",
-  path: "/api/v1/admin/concerts",
-  tags: ["Admin"],
-  summary: "Create a concert with its schedules",
-  security: ADMIN_BEARER,
-  request: jsonBody(CreateConcertBody),
-  responses: {
-    201: jsonResponse(CreatedConcert, "The concert with its new schedule ids"),
-    ...errorResponses([400, "VALIDATION_FAILED"], [401, "ADMIN_UNAUTHORIZED"], [403, "ADMIN_DISABLED"]),
-  },
-});
+const createConcert = createRoute(
+  documented(
+    {
+      method: "post",
+      path: "/api/v1/admin/concerts",
+      operationId: "createConcert",
+      tags: ["Admin"],
+      summary: "Create a concert with its schedules",
+      request: jsonBody(CreateConcertBody, CREATE_CONCERT_REQUEST),
+      responses: {
+        201: jsonResponse(CreatedConcert, "The concert with its new schedule ids", CREATED_CONCERT),
+      },
+    },
+    { access: "admin", viaActor: true },
+  ),
+);
 
-const configureWaitingRoom = createRoute({
-  method: "patch",
-  path: "/api/v1/admin/concerts/{concertId}/waiting-room",
-  tags: ["Admin"],
-  summary: "Change a concert's waiting-room settings at run time (journaled; outlasts restarts)",
-  security: ADMIN_BEARER,
-  request: { params: ConcertParams, ...jsonBody(WaitingRoomSettingsBody) },
-  responses: {
-    200: jsonResponse(WaitingRoomSettingsSchema, "The waiting room's settings after the change"),
-    ...errorResponses(
-      [400, "VALIDATION_FAILED"],
-      [401, "ADMIN_UNAUTHORIZED"],
-      [403, "ADMIN_DISABLED"],
-      [404, "CONCERT_NOT_FOUND"],
-    ),
-  },
-});
+const configureWaitingRoom = createRoute(
+  documented(
+    {
+      method: "patch",
+      path: "/api/v1/admin/concerts/{concertId}/waiting-room",
+      operationId: "configureWaitingRoom",
+      tags: ["Admin"],
+      summary: "Change a concert's waiting-room settings at run time (journaled; outlasts restarts)",
+      request: { params: ConcertParams, ...jsonBody(WaitingRoomSettingsBody, WAITING_ROOM_SETTINGS_REQUEST) },
+      responses: {
+        200: jsonResponse(
+          WaitingRoomSettingsSchema,
+          "The waiting room's settings after the change",
+          WAITING_ROOM_SETTINGS,
+        ),
+      },
+    },
+    { access: "admin", viaActor: true, codes: ["CONCERT_NOT_FOUND"] },
+  ),
+);
 
 /** Compares digests, so the comparison takes the same time whatever the token's length or content. */
 function sameSecret(given: string, expected: string): boolean {

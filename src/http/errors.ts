@@ -9,7 +9,8 @@ export type HttpErrorCode =
   | "PAYLOAD_TOO_LARGE"
   | "ADMIN_DISABLED"
   | "ADMIN_UNAUTHORIZED"
-  | "INTERNAL_ERROR";
+  | "INTERNAL_ERROR"
+  | "DRAINING";
 
 export type ErrorCode = RejectionCode | HttpErrorCode;
 
@@ -41,7 +42,51 @@ export const STATUS_OF: Readonly<Record<ErrorCode, ContentfulStatusCode>> = {
   INTERNAL_ERROR: 500,
   OVERLOADED: 503,
   JOURNAL_UNAVAILABLE: 503,
+  DRAINING: 503,
 };
+
+/**
+ * What each code means to a client, for the OpenAPI document: the `code` enum, and each operation's
+ * error responses, are built from this table and STATUS_OF, so a new code cannot go undocumented.
+ */
+export const DESCRIPTION_OF: Readonly<Record<ErrorCode, string>> = {
+  VALIDATION_FAILED:
+    "The request is malformed: a path, query, header or body value breaks its schema, or the body is not JSON.",
+  TOKEN_INVALID: "The queue token is missing, malformed or unknown.",
+  TOKEN_EXPIRED: "The queue token has expired, was used by a payment, or was given up.",
+  ADMIN_UNAUTHORIZED: "The admin API needs the admin bearer token, and the request has none or another.",
+  INSUFFICIENT_BALANCE:
+    "The balance is below the reservation's amount (`balance` and `amount` say by how much); nothing changes and the hold stays.",
+  TOKEN_NOT_ACTIVE:
+    "The queue token is still waiting its turn; `position` is its place (null before the queue opens).",
+  TOKEN_CONCERT_MISMATCH: "The queue token is for another concert than the schedule or reservation.",
+  NOT_OWNER: "The reservation belongs to another user.",
+  ADMIN_DISABLED: "The admin API is disabled: the server runs without ADMIN_TOKEN.",
+  NOT_FOUND: "No route has this path (a path this document does not list).",
+  CONCERT_NOT_FOUND: "No concert has this id.",
+  SCHEDULE_NOT_FOUND: "No schedule has this id.",
+  SEAT_NOT_FOUND: "A seat number is outside the schedule (`seatNumbers` lists them).",
+  RESERVATION_NOT_FOUND: "No reservation has this id.",
+  METHOD_NOT_ALLOWED:
+    "The path exists but not with this method; the `Allow` header lists the methods it has.",
+  SEAT_UNAVAILABLE: "A seat is already held or booked (`seatNumbers` lists them); no seat was held.",
+  HOLD_LIMIT_REACHED: "The user would hold or own more seats of the schedule than a user may.",
+  RESERVATION_NOT_HELD: "The reservation is no longer held: it was paid, cancelled or has expired.",
+  ALREADY_PAID: "The reservation is already paid.",
+  HOLD_EXPIRED: "The hold expired or was cancelled before the payment; no money was taken.",
+  PAYLOAD_TOO_LARGE: "The request body is over the size limit.",
+  BALANCE_LIMIT_EXCEEDED: "The charge would take the balance over its limit (`balance` is the balance now).",
+  IDEMPOTENCY_KEY_REUSED: "The Idempotency-Key was already used by this user for a different request.",
+  INTERNAL_ERROR: "The server failed to answer (a bug); the request id finds it in the server's log.",
+  OVERLOADED:
+    "Too many requests wait for the same resource, or the waiting room is full; retry after `Retry-After` seconds.",
+  JOURNAL_UNAVAILABLE:
+    "The journal cannot make changes durable (a failed disk, say); nothing was changed. Retry on another server.",
+  DRAINING: "The server is draining before it stops; send requests to another server.",
+};
+
+/** Every code the server can send, in the order of STATUS_OF. */
+export const ERROR_CODES = Object.keys(STATUS_OF) as [ErrorCode, ...ErrorCode[]];
 
 /** How long a client should wait before retrying a 503. */
 export const RETRY_AFTER_SECONDS = 1;
@@ -69,7 +114,8 @@ export function sendError(
   if (status === 503) {
     c.header("Retry-After", String(RETRY_AFTER_SECONDS));
   }
-  return c.json(errorBody(code, message, details), status);
+  // The request id (request-log.ts) lets a client quote an error an operator can find in the log.
+  return c.json(errorBody(code, message, { ...details, requestId: c.var.requestId }), status);
 }
 
 export function sendRejection(c: Context, rejection: Rejection): Response {

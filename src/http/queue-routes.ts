@@ -2,7 +2,8 @@ import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import type { TokenView } from "../actors/engine.ts";
 import { assert } from "../engine/decider.ts";
 import type { AppDeps } from "./app.ts";
-import { BEARER_TOKEN, errorResponses, jsonBody, jsonResponse } from "./openapi-helpers.ts";
+import { ISSUE_TOKEN_REQUEST, TOKEN_ACTIVE, TOKEN_WAITING } from "./examples.ts";
+import { documented, jsonBody, jsonResponse } from "./openapi-helpers.ts";
 import { bearerToken, valueOf } from "./respond.ts";
 import { IssueTokenBody, TokenSchema } from "./schemas.ts";
 import { isoTimeOrNull } from "./views.ts";
@@ -23,39 +24,67 @@ function tokenView(view: TokenView) {
   };
 }
 
-const issueToken = createRoute({
-  method: "post",
-  path: "/api/v1/queue/tokens",
-  tags: ["Waiting room"],
-  summary: "Take a place in a concert's waiting room (or get your live token back)",
-  request: jsonBody(IssueTokenBody),
-  responses: {
-    201: jsonResponse(TokenSchema, "A new token, WAITING with its position or ACTIVE at once"),
-    200: jsonResponse(TokenSchema, "The user's live token for this concert"),
-    ...errorResponses([400, "VALIDATION_FAILED"], [404, "CONCERT_NOT_FOUND"], [503, "OVERLOADED"]),
-  },
-});
+const issueToken = createRoute(
+  documented(
+    {
+      method: "post",
+      path: "/api/v1/queue/tokens",
+      operationId: "issueQueueToken",
+      tags: ["Waiting room"],
+      summary: "Take a place in a concert's waiting room (or get your live token back)",
+      request: jsonBody(IssueTokenBody, ISSUE_TOKEN_REQUEST),
+      responses: {
+        201: jsonResponse(
+          TokenSchema,
+          "A new token, WAITING with its position or ACTIVE at once",
+          TOKEN_ACTIVE,
+        ),
+        200: jsonResponse(TokenSchema, "The user's live token for this concert", TOKEN_WAITING),
+      },
+    },
+    // OVERLOADED also when the concert's waiting room holds as many tokens as it may.
+    { access: "public", viaActor: true, codes: ["CONCERT_NOT_FOUND"] },
+  ),
+);
 
-const currentToken = createRoute({
-  method: "get",
-  path: "/api/v1/queue/tokens/current",
-  tags: ["Waiting room"],
-  summary: "Poll the status of your token; poll again after pollAfterSeconds",
-  security: BEARER_TOKEN,
-  responses: {
-    200: jsonResponse(TokenSchema, "The token's status, position and estimated wait"),
-    ...errorResponses([401, "TOKEN_INVALID or TOKEN_EXPIRED"]),
-  },
-});
+const currentToken = createRoute(
+  documented(
+    {
+      method: "get",
+      path: "/api/v1/queue/tokens/current",
+      operationId: "getCurrentQueueToken",
+      tags: ["Waiting room"],
+      summary: "Poll the status of your token; poll again after pollAfterSeconds",
+      responses: {
+        200: {
+          ...jsonResponse(TokenSchema, "The token's status, position and estimated wait", TOKEN_WAITING),
+          headers: {
+            "Retry-After": {
+              description: "pollAfterSeconds: when to poll again.",
+              required: true,
+              schema: { type: "integer", minimum: 0 },
+            },
+          },
+        },
+      },
+    },
+    { access: "queueToken", viaActor: true, codes: ["TOKEN_EXPIRED"] },
+  ),
+);
 
-const leaveQueue = createRoute({
-  method: "delete",
-  path: "/api/v1/queue/tokens/current",
-  tags: ["Waiting room"],
-  summary: "Leave the waiting room; everyone behind moves up",
-  security: BEARER_TOKEN,
-  responses: { 204: { description: "Left" }, ...errorResponses([401, "TOKEN_INVALID or TOKEN_EXPIRED"]) },
-});
+const leaveQueue = createRoute(
+  documented(
+    {
+      method: "delete",
+      path: "/api/v1/queue/tokens/current",
+      operationId: "leaveQueue",
+      tags: ["Waiting room"],
+      summary: "Leave the waiting room; everyone behind moves up",
+      responses: { 204: { description: "Left" } },
+    },
+    { access: "queueToken", viaActor: true, codes: ["TOKEN_EXPIRED"] },
+  ),
+);
 
 export function registerQueueRoutes(app: OpenAPIHono, { engine }: AppDeps): void {
   app.openapi(issueToken, async (c) => {

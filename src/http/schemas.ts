@@ -16,10 +16,14 @@ import {
   WAITING_ROOM_SETTING_FIELDS,
   type WaitingRoomIntegerSettingName,
 } from "../engine/waiting-room/index.ts";
+import { DESCRIPTION_OF, ERROR_CODES, STATUS_OF } from "./errors.ts";
+import { REQUEST_ID_CHARS_MAX } from "./request-log.ts";
 
 /**
  * The request and response shapes of the API. The same schemas validate requests and generate
- * /openapi.json, so the document cannot drift from what the server accepts.
+ * /openapi.json, so the document cannot drift from what the server accepts. Response objects are
+ * strict (`additionalProperties: false` in the document): the tests check every answer against them,
+ * so a field the document does not name fails a test instead of reaching clients unannounced.
  */
 
 /** Longest id the engine ever issues or accepts in a path (nanoid ids are 21 characters). */
@@ -45,10 +49,45 @@ const IsoTime = z.string().openapi({ format: "date-time", example: "2026-12-24T1
 const IsoTimeInput = z.iso.datetime({ offset: true }).openapi({ example: "2026-12-24T19:00:00Z" });
 const SeatNumber = z.number().int().min(1).max(SEATS_PER_SCHEDULE_MAX);
 const Won = z.number().int().nonnegative();
+/** What request-log.ts keeps of a client's X-Request-Id, and every id it makes itself. */
+const REQUEST_ID_PATTERN = new RegExp(`^[\\x20-\\x7e]{1,${REQUEST_ID_CHARS_MAX}}$`);
 
+/** The `code` enum, with each code's status and meaning from the tables in errors.ts. */
+export const ErrorCodeSchema = z.enum(ERROR_CODES).openapi("ErrorCode", {
+  description: [
+    "A stable code per failure mode: switch on it, not on the message.",
+    "",
+    "| code | status | meaning |",
+    "| --- | --- | --- |",
+    ...ERROR_CODES.map((code) => `| \`${code}\` | ${STATUS_OF[code]} | ${DESCRIPTION_OF[code]} |`),
+  ].join("\n"),
+  "x-enumDescriptions": DESCRIPTION_OF,
+});
+
+/**
+ * Every error answer's body. Besides code, message and request id, an error carries only the fields
+ * a client needs to act on it, each named here; any other field is a breach of the contract.
+ */
 export const ErrorSchema = z
-  .object({
-    error: z.object({ code: z.string(), message: z.string() }).catchall(z.unknown()),
+  .strictObject({
+    error: z.strictObject({
+      code: ErrorCodeSchema,
+      message: z.string().min(1).openapi({ description: "For people; its wording may change." }),
+      requestId: z.string().regex(REQUEST_ID_PATTERN).openapi({
+        description: "The request's id, also in the X-Request-Id header and the server's log line.",
+      }),
+      seatNumbers: z
+        .array(z.number().int())
+        .optional()
+        .openapi({ description: "SEAT_UNAVAILABLE and SEAT_NOT_FOUND: the seats concerned." }),
+      position: z.number().int().nullable().optional().openapi({
+        description: "TOKEN_NOT_ACTIVE: the token's place in line (null before the queue opens).",
+      }),
+      balance: Won.optional().openapi({
+        description: "INSUFFICIENT_BALANCE and BALANCE_LIMIT_EXCEEDED: the balance now.",
+      }),
+      amount: Won.optional().openapi({ description: "INSUFFICIENT_BALANCE: the amount to pay." }),
+    }),
   })
   .openapi("Error");
 
@@ -82,7 +121,7 @@ export const IdempotencyHeaders = z.object({
 // Waiting room
 export const IssueTokenBody = z.object({ userId: UserId, concertId: ConcertId }).openapi("IssueTokenRequest");
 export const TokenSchema = z
-  .object({
+  .strictObject({
     token: z.string(),
     userId: z.string(),
     concertId: z.string(),
@@ -96,10 +135,10 @@ export const TokenSchema = z
   .openapi("QueueToken");
 
 // Concerts and seats
-export const ConcertSummary = z.object({ concertId: z.string(), title: z.string() }).openapi("Concert");
-export const ConcertList = z.object({ concerts: z.array(ConcertSummary) }).openapi("ConcertList");
+export const ConcertSummary = z.strictObject({ concertId: z.string(), title: z.string() }).openapi("Concert");
+export const ConcertList = z.strictObject({ concerts: z.array(ConcertSummary) }).openapi("ConcertList");
 export const ScheduleSummary = z
-  .object({
+  .strictObject({
     scheduleId: z.string(),
     startsAt: IsoTime,
     totalSeats: z.number().int(),
@@ -107,7 +146,7 @@ export const ScheduleSummary = z
   })
   .openapi("Schedule");
 export const ScheduleList = z
-  .object({ concertId: z.string(), schedules: z.array(ScheduleSummary) })
+  .strictObject({ concertId: z.string(), schedules: z.array(ScheduleSummary) })
   .openapi("ScheduleList");
 export const ScheduleQuery = z.object({
   available: z
@@ -120,10 +159,10 @@ export const SeatQuery = z.object({
   status: SeatStatus.optional().openapi({ param: { name: "status", in: "query" } }),
 });
 export const SeatMap = z
-  .object({
+  .strictObject({
     scheduleId: z.string(),
     concertId: z.string(),
-    seats: z.array(z.object({ seatNumber: z.number().int(), status: SeatStatus, price: Won })),
+    seats: z.array(z.strictObject({ seatNumber: z.number().int(), status: SeatStatus, price: Won })),
   })
   .openapi("SeatMap");
 
@@ -144,12 +183,12 @@ export const CreateConcertBody = z
   })
   .openapi("CreateConcertRequest");
 export const CreatedConcert = z
-  .object({
+  .strictObject({
     concertId: z.string(),
     title: z.string(),
     onSaleAt: IsoTime.nullable(),
     schedules: z.array(
-      z.object({ scheduleId: z.string(), startsAt: IsoTime, totalSeats: z.number().int(), price: Won }),
+      z.strictObject({ scheduleId: z.string(), startsAt: IsoTime, totalSeats: z.number().int(), price: Won }),
     ),
   })
   .openapi("CreatedConcert");
@@ -172,7 +211,7 @@ export const WaitingRoomSettingsBody = z
   .refine((body) => Object.keys(body).length > 0, "name at least one setting to change")
   .openapi("WaitingRoomSettingsRequest");
 export const WaitingRoomSettingsSchema = z
-  .object({
+  .strictObject({
     concertId: z.string(),
     maxActive: z.number().int(),
     admitBatch: z.number().int(),
@@ -184,12 +223,12 @@ export const WaitingRoomSettingsSchema = z
   .openapi("WaitingRoomSettings");
 
 // Balance
-export const Balance = z.object({ userId: z.string(), balance: Won }).openapi("Balance");
+export const Balance = z.strictObject({ userId: z.string(), balance: Won }).openapi("Balance");
 export const ChargeBody = z
   .object({ amount: z.number().int().min(CHARGE_WON_MIN).max(CHARGE_WON_MAX) })
   .openapi("ChargeRequest");
 export const ChargeReceipt = z
-  .object({ userId: z.string(), balance: Won, transactionId: z.string() })
+  .strictObject({ userId: z.string(), balance: Won, transactionId: z.string() })
   .openapi("ChargeReceipt");
 export const TransactionQuery = z.object({
   limit: z
@@ -198,13 +237,13 @@ export const TransactionQuery = z.object({
     .transform(Number)
     .pipe(z.number().int().min(1).max(TRANSACTIONS_LIMIT_MAX))
     .optional()
-    .openapi({ param: { name: "limit", in: "query" }, example: 50 }),
+    .openapi({ param: { name: "limit", in: "query" }, example: "50" }),
 });
 export const TransactionList = z
-  .object({
+  .strictObject({
     userId: z.string(),
     transactions: z.array(
-      z.object({
+      z.strictObject({
         transactionId: z.string(),
         type: z.enum(["CHARGE", "PAYMENT"]),
         amount: Won,
@@ -230,7 +269,7 @@ export const HoldBody = z
   ])
   .openapi("HoldRequest");
 export const ReservationSchema = z
-  .object({
+  .strictObject({
     reservationId: z.string(),
     userId: z.string(),
     concertId: z.string(),
@@ -243,11 +282,11 @@ export const ReservationSchema = z
   })
   .openapi("Reservation");
 export const ReservationList = z
-  .object({ userId: z.string(), reservations: z.array(ReservationSchema) })
+  .strictObject({ userId: z.string(), reservations: z.array(ReservationSchema) })
   .openapi("ReservationList");
 export const PayBody = z.object({ reservationId: ReservationId }).openapi("PaymentRequest");
 export const PaymentSchema = z
-  .object({
+  .strictObject({
     paymentId: z.string(),
     reservationId: z.string(),
     userId: z.string(),
@@ -259,5 +298,5 @@ export const PaymentSchema = z
   .openapi("Payment");
 
 export const Health = z
-  .object({ status: z.enum(["ok", "failed"]), journalSeq: z.number().int(), uptimeSeconds: z.number() })
+  .strictObject({ status: z.enum(["ok", "failed"]), journalSeq: z.number().int(), uptimeSeconds: z.number() })
   .openapi("Health");

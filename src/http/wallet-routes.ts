@@ -1,6 +1,7 @@
 import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
 import type { AppDeps } from "./app.ts";
-import { errorResponses, jsonBody, jsonResponse } from "./openapi-helpers.ts";
+import { BALANCE, CHARGE_RECEIPT, CHARGE_REQUEST, TRANSACTION_LIST } from "./examples.ts";
+import { documented, jsonBody, jsonResponse } from "./openapi-helpers.ts";
 import { respond } from "./respond.ts";
 import {
   Balance,
@@ -14,48 +15,58 @@ import {
 } from "./schemas.ts";
 import { chargeView, transactionView } from "./views.ts";
 
-const getBalance = createRoute({
-  method: "get",
-  path: "/api/v1/users/{userId}/balance",
-  tags: ["Balance"],
-  summary: "A user's prepaid balance (0 for a new user)",
-  request: { params: UserParams },
-  responses: {
-    200: jsonResponse(Balance, "The balance in won"),
-    ...errorResponses([400, "VALIDATION_FAILED"]),
-  },
-});
+const getBalance = createRoute(
+  documented(
+    {
+      method: "get",
+      path: "/api/v1/users/{userId}/balance",
+      operationId: "getBalance",
+      tags: ["Balance"],
+      summary: "A user's prepaid balance (0 for a new user)",
+      request: { params: UserParams },
+      responses: { 200: jsonResponse(Balance, "The balance in won", BALANCE) },
+    },
+    { access: "public", viaActor: true },
+  ),
+);
 
-const charge = createRoute({
-  method: "post",
-  path: "/api/v1/users/{userId}/balance/charge",
-  tags: ["Balance"],
-  summary: "Add money to a balance",
-  request: { params: UserParams, headers: IdempotencyHeaders, ...jsonBody(ChargeBody) },
-  responses: {
-    200: jsonResponse(ChargeReceipt, "The new balance and the ledger transaction id"),
-    ...errorResponses(
-      [400, "VALIDATION_FAILED"],
-      [422, "BALANCE_LIMIT_EXCEEDED or IDEMPOTENCY_KEY_REUSED"],
-      [503, "OVERLOADED"],
-    ),
-  },
-});
+const charge = createRoute(
+  documented(
+    {
+      method: "post",
+      path: "/api/v1/users/{userId}/balance/charge",
+      operationId: "chargeBalance",
+      tags: ["Balance"],
+      summary: "Add money to a balance",
+      request: { params: UserParams, headers: IdempotencyHeaders, ...jsonBody(ChargeBody, CHARGE_REQUEST) },
+      responses: {
+        200: jsonResponse(ChargeReceipt, "The new balance and the ledger transaction id", CHARGE_RECEIPT),
+      },
+    },
+    { access: "public", viaActor: true, codes: ["BALANCE_LIMIT_EXCEEDED", "IDEMPOTENCY_KEY_REUSED"] },
+  ),
+);
 
-const listTransactions = createRoute({
-  method: "get",
-  path: "/api/v1/users/{userId}/balance/transactions",
-  tags: ["Balance"],
-  summary: "A user's ledger, newest first",
-  request: { params: UserParams, query: TransactionQuery },
-  responses: {
-    200: jsonResponse(
-      TransactionList,
-      "Ledger transactions; amount is positive and type gives the direction",
-    ),
-    ...errorResponses([400, "VALIDATION_FAILED"]),
-  },
-});
+const listTransactions = createRoute(
+  documented(
+    {
+      method: "get",
+      path: "/api/v1/users/{userId}/balance/transactions",
+      operationId: "listBalanceTransactions",
+      tags: ["Balance"],
+      summary: "A user's ledger, newest first",
+      request: { params: UserParams, query: TransactionQuery },
+      responses: {
+        200: jsonResponse(
+          TransactionList,
+          "Ledger transactions; amount is positive and type gives the direction",
+          TRANSACTION_LIST,
+        ),
+      },
+    },
+    { access: "public", viaActor: true },
+  ),
+);
 
 export function registerWalletRoutes(app: OpenAPIHono, { engine }: AppDeps): void {
   app.openapi(getBalance, async (c) => {

@@ -96,6 +96,7 @@ export class GroupCommitJournal<E extends JournalEvent> implements Journal<E> {
   #events = 0;
   #snapshots = 0;
   readonly #openSnapshotMaker: OpenSnapshotMaker | undefined;
+  readonly #onFailure: ((error: JournalUnavailableError) => void) | undefined;
   /** Started by the first `takeSnapshot`, and again after its thread died. */
   #snapshotMaker: Promise<SnapshotMaker> | undefined = undefined;
   /** Settles when the snapshot under way (if any) has; snapshots are taken one at a time. */
@@ -111,6 +112,7 @@ export class GroupCommitJournal<E extends JournalEvent> implements Journal<E> {
     backend: CommitBackend,
     onCommit?: CommitObserver,
     openSnapshotMaker?: OpenSnapshotMaker,
+    onFailure?: (error: JournalUnavailableError) => void,
   ) {
     this.#path = path;
     this.#streamOf = streamOf;
@@ -119,6 +121,7 @@ export class GroupCommitJournal<E extends JournalEvent> implements Journal<E> {
     this.#backend = backend;
     this.#onCommit = onCommit;
     this.#openSnapshotMaker = openSnapshotMaker;
+    this.#onFailure = onFailure;
   }
 
   get lastAppendedSeq(): number {
@@ -343,6 +346,8 @@ export class GroupCommitJournal<E extends JournalEvent> implements Journal<E> {
     for (const batch of pending) {
       batch?.reject(error);
     }
+    // Told once, after everything pending was refused: the first failure is the one that matters.
+    this.#onFailure?.(error);
   }
 
   #refusal(): JournalUnavailableError | undefined {

@@ -1,6 +1,6 @@
 import type { FaultInjection } from "./database.ts";
 import { JournalCorruptError, JournalSchemaError, JournalUnavailableError } from "./errors.ts";
-import { GroupCommitJournal, type CommitObserver } from "./group-commit.ts";
+import { GroupCommitJournal, type CommitBackend, type CommitObserver } from "./group-commit.ts";
 import { openInlineWriter } from "./inline-writer.ts";
 import { openSnapshotThread, type OpenSnapshotMaker } from "./snapshot-thread.ts";
 import { openWorkerWriter } from "./worker-writer.ts";
@@ -28,6 +28,11 @@ export interface JournalOptions<E extends JournalEvent> {
   readonly streamOf: (event: E) => string;
   /** Told of every committed transaction (events in it, commit time in ms); for metrics. */
   readonly onCommit?: CommitObserver;
+  /**
+   * Told once, when the journal fails and starts refusing writes; the error's `cause` is what the
+   * writer threw (SQLite's error, with its `code`). For the operator's log.
+   */
+  readonly onFailure?: (error: JournalUnavailableError) => void;
 }
 
 /** How `openJournal` commits: on the main thread, or on a worker thread that owns the connection. */
@@ -103,12 +108,14 @@ export interface Journal<E extends JournalEvent> {
 export async function openJournal<E extends JournalEvent>(
   options: OpenJournalOptions<E>,
 ): Promise<Journal<E>> {
-  const { path, streamOf, writer, faultInjection, onCommit } = options;
+  const { path, streamOf, writer, faultInjection, onCommit, onFailure } = options;
   const openSnapshotMaker = options.openSnapshotMaker ?? openSnapshotThread;
+  const journalOver = (backend: CommitBackend, lastSeq: number): GroupCommitJournal<E> =>
+    new GroupCommitJournal<E>(path, streamOf, lastSeq, backend, onCommit, openSnapshotMaker, onFailure);
   switch (writer) {
     case "inline": {
       const { backend, lastSeq } = openInlineWriter(path, faultInjection);
-      return new GroupCommitJournal<E>(path, streamOf, lastSeq, backend, onCommit, openSnapshotMaker);
+      return journalOver(backend, lastSeq);
     }
     case "worker": {
       // The writer thread can die at any time, and its death must fail the journal built around it.
@@ -116,14 +123,7 @@ export async function openJournal<E extends JournalEvent>(
       const { backend, lastSeq } = await openWorkerWriter(path, faultInjection, (error) =>
         built.journal?.fail(error),
       );
-      built.journal = new GroupCommitJournal<E>(
-        path,
-        streamOf,
-        lastSeq,
-        backend,
-        onCommit,
-        openSnapshotMaker,
-      );
+      built.journal = journalOver(backend, lastSeq);
       return built.journal;
     }
   }

@@ -73,12 +73,17 @@ function fingerprint(h: AppEngine): string {
 }
 
 const INTERNALS = [/\bat [^\n]*:\d+:\d+/, /node_modules/, /\.ts:\d+/, /\bError:/];
+/**
+ * The OpenAPI document is fixed text about the API, whose prose and example times can look like a
+ * stack frame ("at once … 10:02:13"); no request's internals can reach it.
+ */
+const DOCUMENT_PATH = "/openapi.json";
 
 function checkAnswer(request: FuzzRequest, status: number, headers: Headers, text: string): void {
   const where = `${request.method} ${request.path.slice(0, 200)} → ${status} ${text.slice(0, 300)}`;
   expect(status, where).toBeLessThan(500);
   expect(KNOWN_STATUSES.has(status), where).toBe(true);
-  for (const pattern of INTERNALS) {
+  for (const pattern of request.path.split("?")[0] === DOCUMENT_PATH ? [] : INTERNALS) {
     expect(text, where).not.toMatch(pattern);
   }
   expect(text.includes(REPO_ROOT), where).toBe(false);

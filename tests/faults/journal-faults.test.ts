@@ -15,6 +15,7 @@ import {
 } from "../support/as-another-user.ts";
 import {
   call,
+  pollUntil,
   runServerToExit,
   startServer,
   type ServerOptions,
@@ -22,6 +23,7 @@ import {
 } from "../../support/server-process.ts";
 import { tempDir } from "../../support/temp-dir.ts";
 import { WRITERS } from "../support/test-engine.ts";
+import { logLines } from "../support/test-logger.ts";
 import { ADMIN_TOKEN, startAppEngine, type AppEngine } from "./app-engine.ts";
 
 /** The instant the recoveries this suite compares resume at (only polls depend on it). */
@@ -32,7 +34,8 @@ const RESUMED_AT_MS = Date.now();
  * real full disk (a small tmpfs, where the machine allows mounting one), a journal the server may
  * not write, and a damaged journal at start-up. The promise under test: no write is acknowledged
  * that is not durable; clients get 503 JOURNAL_UNAVAILABLE and /health says "failed"; a journal
- * that cannot be read stops start-up with a message naming the file (and the seq, where one applies).
+ * that cannot be read stops start-up with a fatal log line naming the file (and the seq, where one
+ * applies). A journal that fails while serving is logged once, with SQLite's error and the file.
  */
 
 const CHARGE_WON = 7_000;
@@ -261,6 +264,18 @@ describe("a real full disk and a read-only mount (tmpfs; needs root, skipped oth
     expect(await health.json()).toMatchObject({ status: "failed" });
     const balance = await fetch(`${server.baseUrl}/api/v1/users/u0/balance`);
     expect(balance.status).toBe(503);
+    // The operator's log says why, once: SQLite's error, with its code, and the file.
+    const running = server;
+    const failures = await pollUntil("the journal's failure in the log", () => {
+      const lines = logLines(running.output()).filter(
+        (line) => line.level === "error" && line.journal === file,
+      );
+      return Promise.resolve(lines.length > 0 ? lines : undefined);
+    });
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toMatchObject({
+      cause: { code: expect.stringMatching(/^SQLITE_(FULL|IOERR)/) as unknown },
+    });
     await server.stop("SIGKILL");
     server = undefined;
 
@@ -296,8 +311,8 @@ describe("a real full disk and a read-only mount (tmpfs; needs root, skipped oth
     try {
       const run = await runServerToExit({ env: { DATABASE_PATH: file } });
       expect(run.code).toBe(1);
-      expect(run.stderr).toContain(file);
-      expect(run.stderr).toMatch(/not writable/);
+      expect(run.stdout).toContain(file);
+      expect(run.stdout).toMatch(/"level":"fatal".*not writable/);
       expect(run.stdout).not.toMatch(/listening on/);
     } finally {
       execFileSync("mount", ["-o", "remount,rw", mountPoint], { stdio: "ignore" });
@@ -344,9 +359,9 @@ describe("a journal file the server may not write", () => {
       runAs = { uid: NOBODY.uid, gid: NOBODY.gid, cwd: checkout.root };
     }
     const run = await runServerToExit({ env: { DATABASE_PATH: file }, ...runAs });
-    expect(run.code, run.stderr).toBe(1);
-    expect(run.stderr).toContain(file);
-    expect(run.stderr).toMatch(/not writable/);
+    expect(run.code, run.stdout + run.stderr).toBe(1);
+    expect(run.stdout).toContain(file);
+    expect(run.stdout).toMatch(/"level":"fatal".*not writable/);
     expect(run.stdout).not.toMatch(/listening on/);
   });
 });
@@ -439,8 +454,8 @@ describe("a damaged journal at start-up", () => {
 
     const run = await runServerToExit({ env: { DATABASE_PATH: file } });
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain(file);
-    expect(run.stderr).toContain(`seq ${built.markerSeq}`);
+    expect(run.stdout).toContain(file);
+    expect(run.stdout).toContain(`seq ${built.markerSeq}`);
     expect(run.stdout).not.toMatch(/listening on/);
   });
 
@@ -471,7 +486,7 @@ describe("a damaged journal at start-up", () => {
 
     const run = await runServerToExit({ env: { DATABASE_PATH: file } });
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain(file);
+    expect(run.stdout).toContain(file);
     expect(run.stdout).not.toMatch(/listening on/);
   });
 

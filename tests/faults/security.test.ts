@@ -122,7 +122,11 @@ describe("the admin token", () => {
       const answer = await h.request("POST", "/api/v1/admin/concerts", { token, body });
       expect(answer.status, String(token)).toBe(401);
       expect(answer.body).toMatchObject({ error: { code: "ADMIN_UNAUTHORIZED" } });
-      expect(Object.keys((answer.body as { error: object }).error).sort()).toEqual(["code", "message"]);
+      expect(Object.keys((answer.body as { error: object }).error).sort()).toEqual([
+        "code",
+        "message",
+        "requestId",
+      ]);
       expect(answer.text).not.toContain(ADMIN_TOKEN);
     }
     expect(h.state().catalog.concerts.size).toBe(0);
@@ -151,14 +155,18 @@ describe("answers to unexpected errors", () => {
       const answer = await h.request("GET", url);
       expect(answer.status).toBe(500);
       expect(answer.body).toEqual({
-        error: { code: "INTERNAL_ERROR", message: "the server failed to answer this request" },
+        error: {
+          code: "INTERNAL_ERROR",
+          message: "the server failed to answer this request",
+          requestId: answer.headers.get("x-request-id"),
+        },
       });
       expect(answer.text).not.toContain(REPO_ROOT);
       expect(answer.text).not.toMatch(/\bat .+:\d+|Error|\.ts\b|database/);
     }
     // The operator still sees what happened, in the log.
     expect(h.logged).toHaveLength(2);
-    expect(String(h.logged[0])).toContain(secret);
+    expect(JSON.stringify(h.logged[0])).toContain(secret);
   });
 });
 

@@ -61,23 +61,23 @@ describe("GET /metrics", () => {
     expect(result.status).toBe(200);
     expect(result.headers.get("content-type")).toMatch(/^text\/plain/);
     for (const name of [
-      "http_request_duration_seconds",
-      "engine_mailbox_depth",
-      "queue_waiting",
-      "queue_active",
-      "journal_commits_total",
-      "booking_holds_total",
-      "booking_payments_total",
+      "app_http_request_duration_seconds",
+      "app_mailbox_depth",
+      "app_queue_waiting",
+      "app_queue_active",
+      "app_journal_commits_total",
+      "app_holds_total",
+      "app_payments_total",
     ]) {
       expect(result.text).toContain(`# TYPE ${name} `);
     }
     expect(result.text).toMatch(
-      /http_request_duration_seconds_bucket\{[^}]*route="\/api\/v1\/reservations"[^}]*status="201"/,
+      /app_http_request_duration_seconds_bucket\{[^}]*route="\/api\/v1\/reservations"[^}]*status="201"/,
     );
-    expect(result.text).toMatch(/http_request_duration_seconds_count\{[^}]*status="404"/);
-    expect(result.text).toMatch(/booking_holds_total\{outcome="HELD"\} 1/);
-    expect(result.text).toMatch(/queue_active\{concert="[^"]+"\} 1/);
-    expect(result.text).toMatch(/journal_commits_total [1-9]/);
+    expect(result.text).toMatch(/app_http_request_duration_seconds_count\{[^}]*status="404"/);
+    expect(result.text).toMatch(/app_holds_total\{outcome="HELD"\} 1/);
+    expect(result.text).toMatch(/app_queue_active\{concert="[^"]+"\} 1/);
+    expect(result.text).toMatch(/app_journal_commits_total [1-9]/);
   });
 });
 

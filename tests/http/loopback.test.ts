@@ -3,8 +3,8 @@ import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { expectError, expectStatus } from "../support/app-harness.ts";
 import { DEMO_SEAT_PRICE_WON } from "../../src/demo-data.ts";
+import { call } from "../support/contract-conformance.ts";
 import {
-  call,
   killAllServers,
   pollUntil,
   runServerToExit,
@@ -273,7 +273,7 @@ describe("a running server", () => {
     );
     expect(Date.now()).toBeGreaterThanOrEqual(expiresAtMs - 50);
     const metrics = await api.request("GET", "/metrics");
-    expect(metrics.text).toMatch(/engine_events_total\{type="HoldExpired"\} [1-9]/);
+    expect(metrics.text).toMatch(/app_hold_expiries_total [1-9]/);
     const reservation = expectStatus<Reservation>(
       await api.request("GET", `/api/v1/reservations/${held.reservationId}`),
       200,

@@ -8,9 +8,11 @@ import { createApp, type App } from "../../src/http/app.ts";
 import { registerEngineMetrics } from "../../src/http/engine-metrics.ts";
 import { HttpMetrics } from "../../src/http/metrics.ts";
 import { readResult, requestInit, type HttpResult, type RequestOptions } from "../../support/http.ts";
+import { expectConforms } from "./contract-conformance.ts";
 import { anyString, containingFields } from "./matchers.ts";
 import { tempDir } from "../../support/temp-dir.ts";
 import { testEngineOptions, TEST_WAITING_ROOM } from "./test-engine.ts";
+import { recordingLogger, type LogEntry } from "./test-logger.ts";
 
 export type { HttpResult, RequestOptions } from "../../support/http.ts";
 
@@ -63,25 +65,33 @@ export interface Harness {
 export interface EngineApp {
   readonly engine: Engine;
   readonly app: App;
+  /** Every line the app logged, parsed. */
+  readonly logs: LogEntry[];
 }
 
 export interface AppOptions {
   /** Undefined runs the app without an admin token (the admin API answers 403 ADMIN_DISABLED). */
   readonly adminToken: string | undefined;
-  /** Told of every error the app answers as unexpected; a client mistake must never land here. */
-  readonly logError: (error: unknown) => void;
+  /**
+   * Told of every line the app logs at error level (an unexpected error, with its stack); a client
+   * mistake must never land here.
+   */
+  readonly logError: (entry: LogEntry) => void;
+  /** True while the server drains (GET /health/ready answers 503). */
+  readonly isDraining?: () => boolean;
 }
 
 /** Starts an engine and builds its HTTP app, with metrics, for `app.request()`. */
 export async function startEngineApp(
   options: EngineOptions,
-  { adminToken, logError }: AppOptions,
+  { adminToken, logError, isDraining }: AppOptions,
 ): Promise<EngineApp> {
-  const engine = await startEngine(options);
   const metrics = new HttpMetrics();
+  const engine = await startEngine({ onJournalCommit: metrics.observeJournalCommit, ...options });
   registerEngineMetrics(metrics, engine);
-  const app = createApp({ engine, metrics, adminToken, startedAtMs: Date.now(), logError });
-  return { engine, app };
+  const { logger, entries } = recordingLogger(logError);
+  const app = createApp({ engine, metrics, adminToken, startedAtMs: Date.now(), logger, isDraining });
+  return { engine, app, logs: entries };
 }
 
 const DEFAULTS = {
@@ -135,6 +145,8 @@ export async function startHarness(given: HarnessOptions = {}): Promise<Harness>
     errors,
     async request(method, url, options) {
       const result = await readResult(await running.app.request(url, requestInit(method, options)));
+      // Every answer of the HTTP suites must be one the OpenAPI document promises.
+      expectConforms({ method, url, result });
       if (result.status >= 500 && !result.text.includes('"OVERLOADED"')) {
         errors.push(new Error(`${method} ${url} answered ${result.status}: ${result.text}`));
       }
