@@ -612,6 +612,8 @@ export interface components {
         RequestId: string;
         /** @description Seconds to wait before retrying. */
         RetryAfter: number;
+        /** @description The methods the path has. */
+        Allow: string;
     };
     pathItems: never;
 }
@@ -708,6 +710,22 @@ export interface operations {
                         error: {
                             /** @enum {string} */
                             code: "CONCERT_NOT_FOUND";
+                        };
+                    };
+                };
+            };
+            /** @description `METHOD_NOT_ALLOWED`: The path exists but not with this method; the `Allow` header lists the methods it has. */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    Allow: components["headers"]["Allow"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "METHOD_NOT_ALLOWED";
                         };
                     };
                 };
@@ -817,6 +835,22 @@ export interface operations {
                     };
                 };
             };
+            /** @description `METHOD_NOT_ALLOWED`: The path exists but not with this method; the `Allow` header lists the methods it has. */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    Allow: components["headers"]["Allow"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "METHOD_NOT_ALLOWED";
+                        };
+                    };
+                };
+            };
             /** @description `INTERNAL_ERROR`: The server failed to answer (a bug); the request id finds it in the server's log. */
             500: {
                 headers: {
@@ -905,6 +939,22 @@ export interface operations {
                     };
                 };
             };
+            /** @description `METHOD_NOT_ALLOWED`: The path exists but not with this method; the `Allow` header lists the methods it has. */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    Allow: components["headers"]["Allow"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "METHOD_NOT_ALLOWED";
+                        };
+                    };
+                };
+            };
             /** @description `PAYLOAD_TOO_LARGE`: The request body is over the size limit. */
             413: {
                 headers: {
@@ -984,6 +1034,22 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["ConcertList"];
+                };
+            };
+            /** @description `METHOD_NOT_ALLOWED`: The path exists but not with this method; the `Allow` header lists the methods it has. */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    Allow: components["headers"]["Allow"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "METHOD_NOT_ALLOWED";
+                        };
+                    };
                 };
             };
             /** @description `INTERNAL_ERROR`: The server failed to answer (a bug); the request id finds it in the server's log. */
@@ -1085,6 +1151,22 @@ export interface operations {
                         error: {
                             /** @enum {string} */
                             code: "CONCERT_NOT_FOUND";
+                        };
+                    };
+                };
+            };
+            /** @description `METHOD_NOT_ALLOWED`: The path exists but not with this method; the `Allow` header lists the methods it has. */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    Allow: components["headers"]["Allow"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "METHOD_NOT_ALLOWED";
                         };
                     };
                 };
@@ -1198,6 +1280,22 @@ export interface operations {
                         error: {
                             /** @enum {string} */
                             code: "SCHEDULE_NOT_FOUND";
+                        };
+                    };
+                };
+            };
+            /** @description `METHOD_NOT_ALLOWED`: The path exists but not with this method; the `Allow` header lists the methods it has. */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    Allow: components["headers"]["Allow"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "METHOD_NOT_ALLOWED";
                         };
                     };
                 };
@@ -1331,6 +1429,22 @@ export interface operations {
                         error: {
                             /** @enum {string} */
                             code: "ADMIN_DISABLED";
+                        };
+                    };
+                };
+            };
+            /** @description `METHOD_NOT_ALLOWED`: The path exists but not with this method; the `Allow` header lists the methods it has. */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    Allow: components["headers"]["Allow"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "METHOD_NOT_ALLOWED";
                         };
                     };
                 };
@@ -1489,6 +1603,22 @@ export interface operations {
                     };
                 };
             };
+            /** @description `METHOD_NOT_ALLOWED`: The path exists but not with this method; the `Allow` header lists the methods it has. */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    Allow: components["headers"]["Allow"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "METHOD_NOT_ALLOWED";
+                        };
+                    };
+                };
+            };
             /** @description `PAYLOAD_TOO_LARGE`: The request body is over the size limit. */
             413: {
                 headers: {
@@ -1583,6 +1713,22 @@ export interface operations {
                     };
                 };
             };
+            /** @description `METHOD_NOT_ALLOWED`: The path exists but not with this method; the `Allow` header lists the methods it has. */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    Allow: components["headers"]["Allow"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "METHOD_NOT_ALLOWED";
+                        };
+                    };
+                };
+            };
             /** @description `INTERNAL_ERROR`: The server failed to answer (a bug); the request id finds it in the server's log. */
             500: {
                 headers: {
@@ -1671,6 +1817,22 @@ export interface operations {
                         error: {
                             /** @enum {string} */
                             code: "VALIDATION_FAILED";
+                        };
+                    };
+                };
+            };
+            /** @description `METHOD_NOT_ALLOWED`: The path exists but not with this method; the `Allow` header lists the methods it has. */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    Allow: components["headers"]["Allow"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "METHOD_NOT_ALLOWED";
                         };
                     };
                 };
@@ -1801,6 +1963,22 @@ export interface operations {
                         error: {
                             /** @enum {string} */
                             code: "VALIDATION_FAILED";
+                        };
+                    };
+                };
+            };
+            /** @description `METHOD_NOT_ALLOWED`: The path exists but not with this method; the `Allow` header lists the methods it has. */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    Allow: components["headers"]["Allow"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "METHOD_NOT_ALLOWED";
                         };
                     };
                 };
@@ -1965,6 +2143,22 @@ export interface operations {
                     };
                 };
             };
+            /** @description `METHOD_NOT_ALLOWED`: The path exists but not with this method; the `Allow` header lists the methods it has. */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    Allow: components["headers"]["Allow"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "METHOD_NOT_ALLOWED";
+                        };
+                    };
+                };
+            };
             /**
              * @description `SEAT_UNAVAILABLE`: A seat is already held or booked (`seatNumbers` lists them); no seat was held.
              *
@@ -2118,6 +2312,22 @@ export interface operations {
                     };
                 };
             };
+            /** @description `METHOD_NOT_ALLOWED`: The path exists but not with this method; the `Allow` header lists the methods it has. */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    Allow: components["headers"]["Allow"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "METHOD_NOT_ALLOWED";
+                        };
+                    };
+                };
+            };
             /** @description `INTERNAL_ERROR`: The server failed to answer (a bug); the request id finds it in the server's log. */
             500: {
                 headers: {
@@ -2262,6 +2472,22 @@ export interface operations {
                     };
                 };
             };
+            /** @description `METHOD_NOT_ALLOWED`: The path exists but not with this method; the `Allow` header lists the methods it has. */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    Allow: components["headers"]["Allow"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "METHOD_NOT_ALLOWED";
+                        };
+                    };
+                };
+            };
             /** @description `RESERVATION_NOT_HELD`: The reservation is no longer held: it was paid, cancelled or has expired. */
             409: {
                 headers: {
@@ -2382,6 +2608,22 @@ export interface operations {
                         error: {
                             /** @enum {string} */
                             code: "VALIDATION_FAILED";
+                        };
+                    };
+                };
+            };
+            /** @description `METHOD_NOT_ALLOWED`: The path exists but not with this method; the `Allow` header lists the methods it has. */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    Allow: components["headers"]["Allow"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "METHOD_NOT_ALLOWED";
                         };
                     };
                 };
@@ -2550,6 +2792,22 @@ export interface operations {
                     };
                 };
             };
+            /** @description `METHOD_NOT_ALLOWED`: The path exists but not with this method; the `Allow` header lists the methods it has. */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    Allow: components["headers"]["Allow"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "METHOD_NOT_ALLOWED";
+                        };
+                    };
+                };
+            };
             /** @description `ALREADY_PAID`: The reservation is already paid. */
             409: {
                 headers: {
@@ -2673,6 +2931,22 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
+            /** @description `METHOD_NOT_ALLOWED`: The path exists but not with this method; the `Allow` header lists the methods it has. */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    Allow: components["headers"]["Allow"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "METHOD_NOT_ALLOWED";
+                        };
+                    };
+                };
+            };
             /** @description `INTERNAL_ERROR`: The server failed to answer (a bug); the request id finds it in the server's log. */
             500: {
                 headers: {
@@ -2729,6 +3003,22 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["Readiness"];
+                };
+            };
+            /** @description `METHOD_NOT_ALLOWED`: The path exists but not with this method; the `Allow` header lists the methods it has. */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    Allow: components["headers"]["Allow"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "METHOD_NOT_ALLOWED";
+                        };
+                    };
                 };
             };
             /** @description `INTERNAL_ERROR`: The server failed to answer (a bug); the request id finds it in the server's log. */
@@ -2792,6 +3082,22 @@ export interface operations {
                     "text/plain": string;
                 };
             };
+            /** @description `METHOD_NOT_ALLOWED`: The path exists but not with this method; the `Allow` header lists the methods it has. */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    Allow: components["headers"]["Allow"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "METHOD_NOT_ALLOWED";
+                        };
+                    };
+                };
+            };
             /** @description `INTERNAL_ERROR`: The server failed to answer (a bug); the request id finds it in the server's log. */
             500: {
                 headers: {
@@ -2830,6 +3136,22 @@ export interface operations {
                     };
                 };
             };
+            /** @description `METHOD_NOT_ALLOWED`: The path exists but not with this method; the `Allow` header lists the methods it has. */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    Allow: components["headers"]["Allow"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "METHOD_NOT_ALLOWED";
+                        };
+                    };
+                };
+            };
             /** @description `INTERNAL_ERROR`: The server failed to answer (a bug); the request id finds it in the server's log. */
             500: {
                 headers: {
@@ -2864,6 +3186,22 @@ export interface operations {
                 };
                 content: {
                     "text/html": string;
+                };
+            };
+            /** @description `METHOD_NOT_ALLOWED`: The path exists but not with this method; the `Allow` header lists the methods it has. */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    Allow: components["headers"]["Allow"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "METHOD_NOT_ALLOWED";
+                        };
+                    };
                 };
             };
             /** @description `INTERNAL_ERROR`: The server failed to answer (a bug); the request id finds it in the server's log. */
@@ -2917,6 +3255,22 @@ export interface operations {
                         error: {
                             /** @enum {string} */
                             code: "VALIDATION_FAILED";
+                        };
+                    };
+                };
+            };
+            /** @description `METHOD_NOT_ALLOWED`: The path exists but not with this method; the `Allow` header lists the methods it has. */
+            405: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    Allow: components["headers"]["Allow"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "METHOD_NOT_ALLOWED";
                         };
                     };
                 };

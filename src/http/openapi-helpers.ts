@@ -54,15 +54,34 @@ export const RESPONSE_HEADERS = {
     required: true,
     schema: { type: "integer" as const, minimum: 0 },
   },
+  Allow: {
+    description: "The methods the path has.",
+    required: true,
+    schema: { type: "string" as const, example: "GET, POST" },
+  },
 };
 const REQUEST_ID_HEADER = { "X-Request-Id": { $ref: "#/components/headers/RequestId" } };
 const RETRY_AFTER_HEADER = { "Retry-After": { $ref: "#/components/headers/RetryAfter" } };
+const ALLOW_HEADER = { Allow: { $ref: "#/components/headers/Allow" } };
+
+/** The headers of an error response beyond the request id, by status. */
+function errorHeadersOf(status: number) {
+  switch (status) {
+    case 405:
+      return { ...REQUEST_ID_HEADER, ...ALLOW_HEADER };
+    case 503:
+      return { ...REQUEST_ID_HEADER, ...RETRY_AFTER_HEADER };
+    default:
+      return REQUEST_ID_HEADER;
+  }
+}
 
 /**
  * The codes an operation can answer with. Validation runs on every request part a route declares,
  * and a body sent to any method but GET is read (and may be too large, or not JSON) before routing;
  * the admin middleware answers before the route; a mailbox refuses when full, and a failed journal
- * fails every answer that waits on it; any handler can fail (500).
+ * fails every answer that waits on it; any handler can fail (500). Every operation's path answers 405
+ * to a method it does not have, which is listed on the operations the path has.
  */
 export function errorCodesOf(
   route: RouteConfig,
@@ -82,6 +101,7 @@ export function errorCodesOf(
     ...(access === "queueToken" ? (["TOKEN_INVALID"] as const) : []),
     ...(access === "admin" ? (["ADMIN_UNAUTHORIZED", "ADMIN_DISABLED"] as const) : []),
     ...(viaActor ? (["OVERLOADED", "JOURNAL_UNAVAILABLE"] as const) : []),
+    "METHOD_NOT_ALLOWED",
     "INTERNAL_ERROR",
   ];
   const all = new Set<ErrorCode>([...derived, ...codes]);
@@ -104,7 +124,7 @@ export function errorResponses(codes: readonly ErrorCode[]) {
 function errorResponse(status: number, codes: readonly ErrorCode[]) {
   return {
     description: codes.map((code) => `\`${code}\`: ${DESCRIPTION_OF[code]}`).join("\n\n"),
-    headers: status === 503 ? { ...REQUEST_ID_HEADER, ...RETRY_AFTER_HEADER } : REQUEST_ID_HEADER,
+    headers: errorHeadersOf(status),
     content: {
       "application/json": {
         // The shared Error shape, with `code` narrowed to what this operation answers with this status.
