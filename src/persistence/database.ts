@@ -115,7 +115,7 @@ export function openJournalDatabase(path: string, access: DatabaseAccess): Conne
  * SQLite opens a file it may not write read-only without a word, and the first commit would then fail.
  * A writer that cannot write is a configuration error, so it stops start-up instead.
  */
-function refuseReadOnlyFile(path: string): void {
+export function refuseReadOnlyFile(path: string): void {
   try {
     accessSync(path, constants.W_OK);
   } catch (error) {

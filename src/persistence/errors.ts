@@ -36,3 +36,21 @@ export class JournalSchemaError extends Error {
     this.path = path;
   }
 }
+
+/**
+ * The journal is open for writing elsewhere: by another process, or by another journal in this one.
+ * A journal has one writer at a time (`journal-lock.ts`), so no key is ever served by two processes.
+ * `ownerPid` is the owner's pid when it has recorded it.
+ */
+export class JournalLockedError extends Error {
+  override readonly name = "JournalLockedError";
+  readonly code = "JOURNAL_LOCKED";
+  readonly path: string;
+  readonly ownerPid: number | undefined;
+
+  constructor(path: string, ownerPid: number | undefined, message: string) {
+    super(message);
+    this.path = path;
+    this.ownerPid = ownerPid;
+  }
+}

@@ -10,8 +10,8 @@ import Database from "better-sqlite3";
 import { readCommandLine, UsageError, type CommandLine } from "../../support/cli.ts";
 import { formatNumber } from "../../support/format.ts";
 import { openJournalDatabase, readLastSeq } from "./database.ts";
-import type { JournalEvent } from "./journal.ts";
-import { openJournal, openJournalReader } from "./journal.ts";
+import type { Journal, JournalEvent } from "./journal.ts";
+import { JournalLockedError, openJournal, openJournalReader } from "./journal.ts";
 import type { EventFilter, JournalReader } from "./journal-reader.ts";
 import { JOURNAL_SCHEMA_VERSION } from "./limits.ts";
 
@@ -192,7 +192,8 @@ ${DB_USAGE}`,
     summary: "take a snapshot now (the only command that writes to the journal)",
     usage: `usage: npm run journal -- snapshot [--db path]
   Folds the journal and writes a snapshot of the state into it, as the server does every
-  SNAPSHOT_EVERY_EVENTS events. The only command that writes to the journal.
+  SNAPSHOT_EVERY_EVENTS events. The only command that writes to the journal, so, like a server, it
+  needs the journal to itself: it is refused while a server has the journal open.
 ${DB_USAGE}`,
     options: {},
     run: (_line, context) => snapshot(context),
@@ -498,13 +499,25 @@ async function snapshot<E extends JournalEvent, S>({
   out,
 }: CommandContext<E, S>): Promise<number> {
   requireJournal(db);
-  // The writer is opened first: the seq it would label a snapshot with is the last seq in the file
-  // now, and the state is folded to exactly that seq, even if a live engine appends meanwhile.
-  const journal = await openJournal<E>({
-    path: db,
-    writer: "inline",
-    streamOf: (event) => model.streamOf(event),
-  });
+  // The writer is opened first, which makes this process the journal's one writer (a running server
+  // has it, and refuses it): nothing is appended after the last seq it finds, which the snapshot
+  // covers and the state is folded to.
+  let journal: Journal<E>;
+  try {
+    journal = await openJournal<E>({
+      path: db,
+      writer: "inline",
+      streamOf: (event) => model.streamOf(event),
+    });
+  } catch (error) {
+    if (error instanceof JournalLockedError) {
+      throw new ToolFailure(
+        `${error.message}: stop that process to take a snapshot here, or let it take its own (every SNAPSHOT_EVERY_EVENTS events)`,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
   try {
     const coveredSeq = journal.lastAppendedSeq;
     const { state } = model.recover(db, { useSnapshot: true, toSeq: coveredSeq });

@@ -1,11 +1,18 @@
-import type { FaultInjection } from "./database.ts";
-import { JournalCorruptError, JournalSchemaError, JournalUnavailableError } from "./errors.ts";
+import fs from "node:fs";
+import { refuseReadOnlyFile, type FaultInjection } from "./database.ts";
+import {
+  JournalCorruptError,
+  JournalLockedError,
+  JournalSchemaError,
+  JournalUnavailableError,
+} from "./errors.ts";
 import { GroupCommitJournal, type CommitBackend, type CommitObserver } from "./group-commit.ts";
 import { openInlineWriter } from "./inline-writer.ts";
+import { lockJournal, type JournalLock } from "./journal-lock.ts";
 import { openSnapshotThread, type OpenSnapshotMaker } from "./snapshot-thread.ts";
 import { openWorkerWriter } from "./worker-writer.ts";
 
-export { JournalCorruptError, JournalSchemaError, JournalUnavailableError };
+export { JournalCorruptError, JournalLockedError, JournalSchemaError, JournalUnavailableError };
 export { openJournalReader } from "./journal-reader.ts";
 export type { EventFilter, JournalReader, SnapshotInfo, StoredEvent, TypeStats } from "./journal-reader.ts";
 export type { FaultInjection } from "./database.ts";
@@ -102,29 +109,64 @@ export interface Journal<E extends JournalEvent> {
 }
 
 /**
- * Opens (or creates) a journal for writing. Throws JournalCorruptError when the file is not a
- * readable database and JournalSchemaError when it is not a journal this build reads.
+ * Opens (or creates) a journal for writing, which makes this process its one writer until `close`
+ * (journal-lock.ts). Throws JournalLockedError when another process, or another journal in this one,
+ * has it open for writing; JournalCorruptError when the file is not a readable database; and
+ * JournalSchemaError when it is not a journal this build reads.
  */
 export async function openJournal<E extends JournalEvent>(
   options: OpenJournalOptions<E>,
 ): Promise<Journal<E>> {
   const { path, streamOf, writer, faultInjection, onCommit, onFailure } = options;
   const openSnapshotMaker = options.openSnapshotMaker ?? openSnapshotThread;
-  const journalOver = (backend: CommitBackend, lastSeq: number): GroupCommitJournal<E> =>
-    new GroupCommitJournal<E>(path, streamOf, lastSeq, backend, onCommit, openSnapshotMaker, onFailure);
-  switch (writer) {
-    case "inline": {
-      const { backend, lastSeq } = openInlineWriter(path, faultInjection);
-      return journalOver(backend, lastSeq);
+  if (fs.existsSync(path)) {
+    // A file this process may not write is reported as such, before its lock is even tried.
+    refuseReadOnlyFile(path);
+  }
+  // The lock comes before the file is opened: opening it for writing may create or migrate it.
+  const lock = lockJournal(path);
+  const journalOver = (backend: CommitBackend, lastSeq: number): OwnedJournal<E> =>
+    new OwnedJournal<E>(lock, path, streamOf, lastSeq, backend, onCommit, openSnapshotMaker, onFailure);
+  try {
+    switch (writer) {
+      case "inline": {
+        const { backend, lastSeq } = openInlineWriter(path, faultInjection);
+        return journalOver(backend, lastSeq);
+      }
+      case "worker": {
+        // The writer thread can die at any time, and its death must fail the journal built around it.
+        const built: { journal?: GroupCommitJournal<E> } = {};
+        const { backend, lastSeq } = await openWorkerWriter(path, faultInjection, (error) =>
+          built.journal?.fail(error),
+        );
+        built.journal = journalOver(backend, lastSeq);
+        return built.journal;
+      }
     }
-    case "worker": {
-      // The writer thread can die at any time, and its death must fail the journal built around it.
-      const built: { journal?: GroupCommitJournal<E> } = {};
-      const { backend, lastSeq } = await openWorkerWriter(path, faultInjection, (error) =>
-        built.journal?.fail(error),
-      );
-      built.journal = journalOver(backend, lastSeq);
-      return built.journal;
-    }
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+}
+
+/**
+ * A journal that owns its file's lock, and gives it up once closed: after the last commit, the
+ * writer's connection (or thread) and the snapshot thread are all closed. The lock is held on the
+ * main thread, also with the worker writer: if the writer thread dies, the journal fails but this
+ * process keeps the file until it closes the journal (or exits), so no other process takes it over
+ * while this one may still be serving what it holds in memory.
+ */
+class OwnedJournal<E extends JournalEvent> extends GroupCommitJournal<E> {
+  readonly #lock: JournalLock;
+  #closed: Promise<void> | undefined = undefined;
+
+  constructor(lock: JournalLock, ...rest: ConstructorParameters<typeof GroupCommitJournal<E>>) {
+    super(...rest);
+    this.#lock = lock;
+  }
+
+  override close(): Promise<void> {
+    this.#closed ??= super.close().finally(() => this.#lock.release());
+    return this.#closed;
   }
 }
