@@ -384,11 +384,15 @@ export interface components {
          *     | `SCHEDULE_NOT_FOUND` | 404 | No schedule has this id. |
          *     | `SEAT_NOT_FOUND` | 404 | A seat number is outside the schedule (`seatNumbers` lists them). |
          *     | `RESERVATION_NOT_FOUND` | 404 | No reservation has this id. |
+         *     | `PAYMENT_NOT_FOUND` | 404 | No payment has this id. |
          *     | `METHOD_NOT_ALLOWED` | 405 | The path exists but not with this method; the `Allow` header lists the methods it has. |
          *     | `SEAT_UNAVAILABLE` | 409 | A seat is already held or booked (`seatNumbers` lists them); no seat was held. |
          *     | `HOLD_LIMIT_REACHED` | 409 | The user would hold or own more seats of the schedule than a user may. |
          *     | `RESERVATION_NOT_HELD` | 409 | The reservation is no longer held: it was paid, cancelled or has expired. |
          *     | `ALREADY_PAID` | 409 | The reservation is already paid. |
+         *     | `PAYMENT_IN_PROGRESS` | 409 | Another payment of this reservation is under way; retry with its payment to get its outcome, or after it ends. |
+         *     | `FUNDS_NOT_RESERVED` | 409 | The payment has no funds reserved in the wallet to take (a message between shards out of turn); nothing changed. |
+         *     | `FUNDS_PENDING_LIMIT_REACHED` | 409 | The wallet already has as many payments in flight as it may; the payment was aborted and no money was taken. |
          *     | `HOLD_EXPIRED` | 410 | The hold expired or was cancelled before the payment; no money was taken. |
          *     | `PAYLOAD_TOO_LARGE` | 413 | The request body is over the size limit. |
          *     | `BALANCE_LIMIT_EXCEEDED` | 422 | The charge would take the balance over its limit (`balance` is the balance now). |
@@ -397,9 +401,10 @@ export interface components {
          *     | `OVERLOADED` | 503 | Too many requests wait for the same resource, or the waiting room is full; retry after `Retry-After` seconds. |
          *     | `JOURNAL_UNAVAILABLE` | 503 | The journal cannot make changes durable (a failed disk, say); nothing was changed. Retry on another server. |
          *     | `DRAINING` | 503 | The server is draining before it stops; send requests to another server. |
+         *     | `SHARD_UNAVAILABLE` | 503 | Only in a cluster: the shard that owns this key (or, for a list, one of the shards it spans) is down or restarting, the key belongs to another shard than the one asked, or the payment's wallet lives on another shard (cross-shard payments are not available yet); retry after `Retry-After` seconds. |
          * @enum {string}
          */
-        ErrorCode: "VALIDATION_FAILED" | "TOKEN_INVALID" | "TOKEN_EXPIRED" | "ADMIN_UNAUTHORIZED" | "INSUFFICIENT_BALANCE" | "TOKEN_NOT_ACTIVE" | "TOKEN_CONCERT_MISMATCH" | "NOT_OWNER" | "ADMIN_DISABLED" | "NOT_FOUND" | "CONCERT_NOT_FOUND" | "SCHEDULE_NOT_FOUND" | "SEAT_NOT_FOUND" | "RESERVATION_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "SEAT_UNAVAILABLE" | "HOLD_LIMIT_REACHED" | "RESERVATION_NOT_HELD" | "ALREADY_PAID" | "HOLD_EXPIRED" | "PAYLOAD_TOO_LARGE" | "BALANCE_LIMIT_EXCEEDED" | "IDEMPOTENCY_KEY_REUSED" | "INTERNAL_ERROR" | "OVERLOADED" | "JOURNAL_UNAVAILABLE" | "DRAINING";
+        ErrorCode: "VALIDATION_FAILED" | "TOKEN_INVALID" | "TOKEN_EXPIRED" | "ADMIN_UNAUTHORIZED" | "INSUFFICIENT_BALANCE" | "TOKEN_NOT_ACTIVE" | "TOKEN_CONCERT_MISMATCH" | "NOT_OWNER" | "ADMIN_DISABLED" | "NOT_FOUND" | "CONCERT_NOT_FOUND" | "SCHEDULE_NOT_FOUND" | "SEAT_NOT_FOUND" | "RESERVATION_NOT_FOUND" | "PAYMENT_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "SEAT_UNAVAILABLE" | "HOLD_LIMIT_REACHED" | "RESERVATION_NOT_HELD" | "ALREADY_PAID" | "PAYMENT_IN_PROGRESS" | "FUNDS_NOT_RESERVED" | "FUNDS_PENDING_LIMIT_REACHED" | "HOLD_EXPIRED" | "PAYLOAD_TOO_LARGE" | "BALANCE_LIMIT_EXCEEDED" | "IDEMPOTENCY_KEY_REUSED" | "INTERNAL_ERROR" | "OVERLOADED" | "JOURNAL_UNAVAILABLE" | "DRAINING" | "SHARD_UNAVAILABLE";
         QueueToken: {
             token: string;
             userId: string;
@@ -764,6 +769,8 @@ export interface operations {
              * @description `OVERLOADED`: Too many requests wait for the same resource, or the waiting room is full; retry after `Retry-After` seconds.
              *
              *     `JOURNAL_UNAVAILABLE`: The journal cannot make changes durable (a failed disk, say); nothing was changed. Retry on another server.
+             *
+             *     `SHARD_UNAVAILABLE`: Only in a cluster: the shard that owns this key (or, for a list, one of the shards it spans) is down or restarting, the key belongs to another shard than the one asked, or the payment's wallet lives on another shard (cross-shard payments are not available yet); retry after `Retry-After` seconds.
              */
             503: {
                 headers: {
@@ -775,7 +782,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         error: {
                             /** @enum {string} */
-                            code: "OVERLOADED" | "JOURNAL_UNAVAILABLE";
+                            code: "OVERLOADED" | "JOURNAL_UNAVAILABLE" | "SHARD_UNAVAILABLE";
                         };
                     };
                 };
@@ -870,6 +877,8 @@ export interface operations {
              * @description `OVERLOADED`: Too many requests wait for the same resource, or the waiting room is full; retry after `Retry-After` seconds.
              *
              *     `JOURNAL_UNAVAILABLE`: The journal cannot make changes durable (a failed disk, say); nothing was changed. Retry on another server.
+             *
+             *     `SHARD_UNAVAILABLE`: Only in a cluster: the shard that owns this key (or, for a list, one of the shards it spans) is down or restarting, the key belongs to another shard than the one asked, or the payment's wallet lives on another shard (cross-shard payments are not available yet); retry after `Retry-After` seconds.
              */
             503: {
                 headers: {
@@ -881,7 +890,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         error: {
                             /** @enum {string} */
-                            code: "OVERLOADED" | "JOURNAL_UNAVAILABLE";
+                            code: "OVERLOADED" | "JOURNAL_UNAVAILABLE" | "SHARD_UNAVAILABLE";
                         };
                     };
                 };
@@ -989,6 +998,8 @@ export interface operations {
              * @description `OVERLOADED`: Too many requests wait for the same resource, or the waiting room is full; retry after `Retry-After` seconds.
              *
              *     `JOURNAL_UNAVAILABLE`: The journal cannot make changes durable (a failed disk, say); nothing was changed. Retry on another server.
+             *
+             *     `SHARD_UNAVAILABLE`: Only in a cluster: the shard that owns this key (or, for a list, one of the shards it spans) is down or restarting, the key belongs to another shard than the one asked, or the payment's wallet lives on another shard (cross-shard payments are not available yet); retry after `Retry-After` seconds.
              */
             503: {
                 headers: {
@@ -1000,7 +1011,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         error: {
                             /** @enum {string} */
-                            code: "OVERLOADED" | "JOURNAL_UNAVAILABLE";
+                            code: "OVERLOADED" | "JOURNAL_UNAVAILABLE" | "SHARD_UNAVAILABLE";
                         };
                     };
                 };
@@ -1071,6 +1082,8 @@ export interface operations {
              * @description `OVERLOADED`: Too many requests wait for the same resource, or the waiting room is full; retry after `Retry-After` seconds.
              *
              *     `JOURNAL_UNAVAILABLE`: The journal cannot make changes durable (a failed disk, say); nothing was changed. Retry on another server.
+             *
+             *     `SHARD_UNAVAILABLE`: Only in a cluster: the shard that owns this key (or, for a list, one of the shards it spans) is down or restarting, the key belongs to another shard than the one asked, or the payment's wallet lives on another shard (cross-shard payments are not available yet); retry after `Retry-After` seconds.
              */
             503: {
                 headers: {
@@ -1082,7 +1095,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         error: {
                             /** @enum {string} */
-                            code: "OVERLOADED" | "JOURNAL_UNAVAILABLE";
+                            code: "OVERLOADED" | "JOURNAL_UNAVAILABLE" | "SHARD_UNAVAILABLE";
                         };
                     };
                 };
@@ -1190,6 +1203,8 @@ export interface operations {
              * @description `OVERLOADED`: Too many requests wait for the same resource, or the waiting room is full; retry after `Retry-After` seconds.
              *
              *     `JOURNAL_UNAVAILABLE`: The journal cannot make changes durable (a failed disk, say); nothing was changed. Retry on another server.
+             *
+             *     `SHARD_UNAVAILABLE`: Only in a cluster: the shard that owns this key (or, for a list, one of the shards it spans) is down or restarting, the key belongs to another shard than the one asked, or the payment's wallet lives on another shard (cross-shard payments are not available yet); retry after `Retry-After` seconds.
              */
             503: {
                 headers: {
@@ -1201,7 +1216,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         error: {
                             /** @enum {string} */
-                            code: "OVERLOADED" | "JOURNAL_UNAVAILABLE";
+                            code: "OVERLOADED" | "JOURNAL_UNAVAILABLE" | "SHARD_UNAVAILABLE";
                         };
                     };
                 };
@@ -1319,6 +1334,8 @@ export interface operations {
              * @description `OVERLOADED`: Too many requests wait for the same resource, or the waiting room is full; retry after `Retry-After` seconds.
              *
              *     `JOURNAL_UNAVAILABLE`: The journal cannot make changes durable (a failed disk, say); nothing was changed. Retry on another server.
+             *
+             *     `SHARD_UNAVAILABLE`: Only in a cluster: the shard that owns this key (or, for a list, one of the shards it spans) is down or restarting, the key belongs to another shard than the one asked, or the payment's wallet lives on another shard (cross-shard payments are not available yet); retry after `Retry-After` seconds.
              */
             503: {
                 headers: {
@@ -1330,7 +1347,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         error: {
                             /** @enum {string} */
-                            code: "OVERLOADED" | "JOURNAL_UNAVAILABLE";
+                            code: "OVERLOADED" | "JOURNAL_UNAVAILABLE" | "SHARD_UNAVAILABLE";
                         };
                     };
                 };
@@ -1483,6 +1500,8 @@ export interface operations {
              * @description `OVERLOADED`: Too many requests wait for the same resource, or the waiting room is full; retry after `Retry-After` seconds.
              *
              *     `JOURNAL_UNAVAILABLE`: The journal cannot make changes durable (a failed disk, say); nothing was changed. Retry on another server.
+             *
+             *     `SHARD_UNAVAILABLE`: Only in a cluster: the shard that owns this key (or, for a list, one of the shards it spans) is down or restarting, the key belongs to another shard than the one asked, or the payment's wallet lives on another shard (cross-shard payments are not available yet); retry after `Retry-After` seconds.
              */
             503: {
                 headers: {
@@ -1494,7 +1513,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         error: {
                             /** @enum {string} */
-                            code: "OVERLOADED" | "JOURNAL_UNAVAILABLE";
+                            code: "OVERLOADED" | "JOURNAL_UNAVAILABLE" | "SHARD_UNAVAILABLE";
                         };
                     };
                 };
@@ -1653,6 +1672,8 @@ export interface operations {
              * @description `OVERLOADED`: Too many requests wait for the same resource, or the waiting room is full; retry after `Retry-After` seconds.
              *
              *     `JOURNAL_UNAVAILABLE`: The journal cannot make changes durable (a failed disk, say); nothing was changed. Retry on another server.
+             *
+             *     `SHARD_UNAVAILABLE`: Only in a cluster: the shard that owns this key (or, for a list, one of the shards it spans) is down or restarting, the key belongs to another shard than the one asked, or the payment's wallet lives on another shard (cross-shard payments are not available yet); retry after `Retry-After` seconds.
              */
             503: {
                 headers: {
@@ -1664,7 +1685,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         error: {
                             /** @enum {string} */
-                            code: "OVERLOADED" | "JOURNAL_UNAVAILABLE";
+                            code: "OVERLOADED" | "JOURNAL_UNAVAILABLE" | "SHARD_UNAVAILABLE";
                         };
                     };
                 };
@@ -1748,6 +1769,8 @@ export interface operations {
              * @description `OVERLOADED`: Too many requests wait for the same resource, or the waiting room is full; retry after `Retry-After` seconds.
              *
              *     `JOURNAL_UNAVAILABLE`: The journal cannot make changes durable (a failed disk, say); nothing was changed. Retry on another server.
+             *
+             *     `SHARD_UNAVAILABLE`: Only in a cluster: the shard that owns this key (or, for a list, one of the shards it spans) is down or restarting, the key belongs to another shard than the one asked, or the payment's wallet lives on another shard (cross-shard payments are not available yet); retry after `Retry-After` seconds.
              */
             503: {
                 headers: {
@@ -1759,7 +1782,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         error: {
                             /** @enum {string} */
-                            code: "OVERLOADED" | "JOURNAL_UNAVAILABLE";
+                            code: "OVERLOADED" | "JOURNAL_UNAVAILABLE" | "SHARD_UNAVAILABLE";
                         };
                     };
                 };
@@ -1890,6 +1913,8 @@ export interface operations {
              * @description `OVERLOADED`: Too many requests wait for the same resource, or the waiting room is full; retry after `Retry-After` seconds.
              *
              *     `JOURNAL_UNAVAILABLE`: The journal cannot make changes durable (a failed disk, say); nothing was changed. Retry on another server.
+             *
+             *     `SHARD_UNAVAILABLE`: Only in a cluster: the shard that owns this key (or, for a list, one of the shards it spans) is down or restarting, the key belongs to another shard than the one asked, or the payment's wallet lives on another shard (cross-shard payments are not available yet); retry after `Retry-After` seconds.
              */
             503: {
                 headers: {
@@ -1901,7 +1926,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         error: {
                             /** @enum {string} */
-                            code: "OVERLOADED" | "JOURNAL_UNAVAILABLE";
+                            code: "OVERLOADED" | "JOURNAL_UNAVAILABLE" | "SHARD_UNAVAILABLE";
                         };
                     };
                 };
@@ -2002,6 +2027,8 @@ export interface operations {
              * @description `OVERLOADED`: Too many requests wait for the same resource, or the waiting room is full; retry after `Retry-After` seconds.
              *
              *     `JOURNAL_UNAVAILABLE`: The journal cannot make changes durable (a failed disk, say); nothing was changed. Retry on another server.
+             *
+             *     `SHARD_UNAVAILABLE`: Only in a cluster: the shard that owns this key (or, for a list, one of the shards it spans) is down or restarting, the key belongs to another shard than the one asked, or the payment's wallet lives on another shard (cross-shard payments are not available yet); retry after `Retry-After` seconds.
              */
             503: {
                 headers: {
@@ -2013,7 +2040,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         error: {
                             /** @enum {string} */
-                            code: "OVERLOADED" | "JOURNAL_UNAVAILABLE";
+                            code: "OVERLOADED" | "JOURNAL_UNAVAILABLE" | "SHARD_UNAVAILABLE";
                         };
                     };
                 };
@@ -2227,6 +2254,8 @@ export interface operations {
              * @description `OVERLOADED`: Too many requests wait for the same resource, or the waiting room is full; retry after `Retry-After` seconds.
              *
              *     `JOURNAL_UNAVAILABLE`: The journal cannot make changes durable (a failed disk, say); nothing was changed. Retry on another server.
+             *
+             *     `SHARD_UNAVAILABLE`: Only in a cluster: the shard that owns this key (or, for a list, one of the shards it spans) is down or restarting, the key belongs to another shard than the one asked, or the payment's wallet lives on another shard (cross-shard payments are not available yet); retry after `Retry-After` seconds.
              */
             503: {
                 headers: {
@@ -2238,7 +2267,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         error: {
                             /** @enum {string} */
-                            code: "OVERLOADED" | "JOURNAL_UNAVAILABLE";
+                            code: "OVERLOADED" | "JOURNAL_UNAVAILABLE" | "SHARD_UNAVAILABLE";
                         };
                     };
                 };
@@ -2347,6 +2376,8 @@ export interface operations {
              * @description `OVERLOADED`: Too many requests wait for the same resource, or the waiting room is full; retry after `Retry-After` seconds.
              *
              *     `JOURNAL_UNAVAILABLE`: The journal cannot make changes durable (a failed disk, say); nothing was changed. Retry on another server.
+             *
+             *     `SHARD_UNAVAILABLE`: Only in a cluster: the shard that owns this key (or, for a list, one of the shards it spans) is down or restarting, the key belongs to another shard than the one asked, or the payment's wallet lives on another shard (cross-shard payments are not available yet); retry after `Retry-After` seconds.
              */
             503: {
                 headers: {
@@ -2358,7 +2389,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         error: {
                             /** @enum {string} */
-                            code: "OVERLOADED" | "JOURNAL_UNAVAILABLE";
+                            code: "OVERLOADED" | "JOURNAL_UNAVAILABLE" | "SHARD_UNAVAILABLE";
                         };
                     };
                 };
@@ -2537,6 +2568,8 @@ export interface operations {
              * @description `OVERLOADED`: Too many requests wait for the same resource, or the waiting room is full; retry after `Retry-After` seconds.
              *
              *     `JOURNAL_UNAVAILABLE`: The journal cannot make changes durable (a failed disk, say); nothing was changed. Retry on another server.
+             *
+             *     `SHARD_UNAVAILABLE`: Only in a cluster: the shard that owns this key (or, for a list, one of the shards it spans) is down or restarting, the key belongs to another shard than the one asked, or the payment's wallet lives on another shard (cross-shard payments are not available yet); retry after `Retry-After` seconds.
              */
             503: {
                 headers: {
@@ -2548,7 +2581,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         error: {
                             /** @enum {string} */
-                            code: "OVERLOADED" | "JOURNAL_UNAVAILABLE";
+                            code: "OVERLOADED" | "JOURNAL_UNAVAILABLE" | "SHARD_UNAVAILABLE";
                         };
                     };
                 };
@@ -2647,6 +2680,8 @@ export interface operations {
              * @description `OVERLOADED`: Too many requests wait for the same resource, or the waiting room is full; retry after `Retry-After` seconds.
              *
              *     `JOURNAL_UNAVAILABLE`: The journal cannot make changes durable (a failed disk, say); nothing was changed. Retry on another server.
+             *
+             *     `SHARD_UNAVAILABLE`: Only in a cluster: the shard that owns this key (or, for a list, one of the shards it spans) is down or restarting, the key belongs to another shard than the one asked, or the payment's wallet lives on another shard (cross-shard payments are not available yet); retry after `Retry-After` seconds.
              */
             503: {
                 headers: {
@@ -2658,7 +2693,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         error: {
                             /** @enum {string} */
-                            code: "OVERLOADED" | "JOURNAL_UNAVAILABLE";
+                            code: "OVERLOADED" | "JOURNAL_UNAVAILABLE" | "SHARD_UNAVAILABLE";
                         };
                     };
                 };
@@ -2887,6 +2922,8 @@ export interface operations {
              * @description `OVERLOADED`: Too many requests wait for the same resource, or the waiting room is full; retry after `Retry-After` seconds.
              *
              *     `JOURNAL_UNAVAILABLE`: The journal cannot make changes durable (a failed disk, say); nothing was changed. Retry on another server.
+             *
+             *     `SHARD_UNAVAILABLE`: Only in a cluster: the shard that owns this key (or, for a list, one of the shards it spans) is down or restarting, the key belongs to another shard than the one asked, or the payment's wallet lives on another shard (cross-shard payments are not available yet); retry after `Retry-After` seconds.
              */
             503: {
                 headers: {
@@ -2898,7 +2935,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         error: {
                             /** @enum {string} */
-                            code: "OVERLOADED" | "JOURNAL_UNAVAILABLE";
+                            code: "OVERLOADED" | "JOURNAL_UNAVAILABLE" | "SHARD_UNAVAILABLE";
                         };
                     };
                 };

@@ -7,6 +7,7 @@ import { z } from "zod";
 import { JOURNAL_WRITER_DEFAULT } from "./actors/start-engine.ts";
 import { MAILBOX_DEPTH_MAX_DEFAULT } from "./actors/mailbox.ts";
 import { SNAPSHOT_EVERY_EVENTS_DEFAULT } from "./actors/runtime.ts";
+import { SHARDS_MAX } from "./cluster/ownership.ts";
 import { HOLD_TTL_MS_DEFAULT } from "./engine/limits.ts";
 import {
   buildIntegerSettings,
@@ -39,6 +40,18 @@ export interface Config {
   readonly drainDelayMs: number;
   /** The least severe log level written to stdout (pino's levels, or silent). */
   readonly logLevel: LogLevel;
+  /** Set when the server is one shard of a cluster (`npm run cluster`); undefined for a single node. */
+  readonly shard: ShardConfig | undefined;
+}
+
+/** A shard's place in its cluster: SHARD_INDEX, SHARD_PEERS and SHARD_SECRET. */
+export interface ShardConfig {
+  /** This shard's number: it tags every id it mints `s<index>-`. */
+  readonly index: number;
+  /** The internal base URL of every shard of the cluster, in shard order (this one's included). */
+  readonly peers: readonly string[];
+  /** The secret shards present to each other's internal endpoints. */
+  readonly secret: string;
 }
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -176,6 +189,45 @@ function adminToken(meaning: string): Variable<string | undefined> {
   };
 }
 
+/** An optional whole number within bounds: unset means the feature it configures is off. */
+function optionalInteger(spec: { min: number; max: number; meaning: string }): Variable<number | undefined> {
+  const { min, max, meaning } = spec;
+  return {
+    schema: z.preprocess(
+      unsetIfEmpty,
+      z.string().trim().regex(/^\d+$/).transform(Number).pipe(z.number().int().min(min).max(max)).optional(),
+    ),
+    valid: `${min} to ${max}`,
+    requirement: `must be an integer from ${min} to ${max}`,
+    fallback: "unset",
+    meaning,
+    bounds: { min, max },
+  };
+}
+
+/** A comma-separated list of http:// base URLs, at most `SHARDS_MAX` of them. */
+function urlList(meaning: string): Variable<string[] | undefined> {
+  const url = z
+    .string()
+    .trim()
+    .regex(/^http:\/\/[^\s/,]+$/);
+  return {
+    schema: z.preprocess(
+      unsetIfEmpty,
+      z
+        .string()
+        .transform((raw) => raw.split(","))
+        .pipe(z.array(url).min(1).max(SHARDS_MAX))
+        .transform((urls) => urls.map((entry) => entry.trim()))
+        .optional(),
+    ),
+    valid: `1 to ${SHARDS_MAX} \`http://host:port\`, comma-separated`,
+    requirement: `must be 1..${SHARDS_MAX} comma-separated http://host:port URLs`,
+    fallback: "unset",
+    meaning,
+  };
+}
+
 /** What each waiting-room variable means; its name, default and bounds come from `WAITING_ROOM_SETTING_FIELDS`. */
 const WAITING_ROOM_MEANINGS: Readonly<Record<WaitingRoomIntegerSettingName, string>> = {
   maxActive: "most ACTIVE tokens per concert",
@@ -257,6 +309,15 @@ const VARIABLES = {
     max: 120_000,
     meaning: "after SIGTERM, how long `/health/ready` answers 503 before connections close",
   }),
+  SHARD_INDEX: optionalInteger({
+    min: 0,
+    max: SHARDS_MAX - 1,
+    meaning: "this server is shard N of a cluster (`npm run cluster` sets it); unset: a single node",
+  }),
+  SHARD_PEERS: urlList("every shard's internal URL, in shard order; needed with `SHARD_INDEX`"),
+  SHARD_SECRET: adminToken(
+    "secret the shards show each other's internal endpoints; needed with `SHARD_INDEX`",
+  ),
 };
 
 type Variables = typeof VARIABLES;
@@ -287,6 +348,7 @@ export function loadConfig(env: Env): Config {
     throw new ConfigError(names.map((name) => problemOf(name, env)));
   }
   const vars = parsed.data;
+  const shard = shardConfig(vars.SHARD_INDEX, vars.SHARD_PEERS, vars.SHARD_SECRET);
   return {
     port: vars.PORT,
     host: vars.HOST,
@@ -301,7 +363,33 @@ export function loadConfig(env: Env): Config {
     journalWriter: vars.JOURNAL_WRITER,
     logLevel: vars.LOG_LEVEL,
     drainDelayMs: vars.DRAIN_DELAY_MS,
+    shard,
   };
+}
+
+/** The shard settings, which go together: all three or none. */
+function shardConfig(
+  index: number | undefined,
+  peers: readonly string[] | undefined,
+  secret: string | undefined,
+): ShardConfig | undefined {
+  if (index === undefined) {
+    if (peers !== undefined || secret !== undefined) {
+      throw new ConfigError(["SHARD_PEERS and SHARD_SECRET need SHARD_INDEX"]);
+    }
+    return undefined;
+  }
+  const problems = [
+    ...(peers === undefined ? ["SHARD_INDEX needs SHARD_PEERS"] : []),
+    ...(secret === undefined ? ["SHARD_INDEX needs SHARD_SECRET"] : []),
+    ...(peers !== undefined && index >= peers.length
+      ? [`SHARD_INDEX must be below the ${peers.length} shards SHARD_PEERS lists, got ${index}`]
+      : []),
+  ];
+  if (problems.length > 0 || peers === undefined || secret === undefined) {
+    throw new ConfigError(problems);
+  }
+  return { index, peers, secret };
 }
 
 /** One variable as the README's table describes it. */

@@ -2,7 +2,9 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { SystemClock } from "./actors/clock.ts";
 import type { Engine } from "./actors/engine.ts";
-import { newId } from "./actors/ids.ts";
+import { newId, taggedIdSource } from "./actors/ids.ts";
+import { shardTag } from "./cluster/ownership.ts";
+import { shardRoutes } from "./cluster/shard-routes.ts";
 import { startEngine } from "./actors/start-engine.ts";
 import { ConfigError, loadConfig, type Config } from "./config.ts";
 import { createApp } from "./http/app.ts";
@@ -62,7 +64,8 @@ async function serve(config: Config, logger: Logger): Promise<void> {
     journalWriter: config.journalWriter,
     databasePath: config.databasePath,
     clock: new SystemClock(),
-    newId,
+    // A shard tags every id it mints with its number, so the id alone says which shard owns it.
+    newId: config.shard === undefined ? newId : taggedIdSource(shardTag(config.shard.index)),
     holdTtlMs: config.holdTtlMs,
     mailboxDepthMax: config.mailboxDepthMax,
     snapshotEveryEvents: config.snapshotEveryEvents,
@@ -83,6 +86,7 @@ async function serve(config: Config, logger: Logger): Promise<void> {
 
   registerEngineMetrics(metrics, engine);
   let draining = false;
+  const shard = config.shard === undefined ? undefined : shardRoutes(config.shard, engine);
   const app = createApp({
     engine,
     metrics,
@@ -90,6 +94,7 @@ async function serve(config: Config, logger: Logger): Promise<void> {
     startedAtMs,
     logger,
     isDraining: () => draining,
+    shard,
   });
   // A slow or stalled client (a trickled body, headers never finished) is cut off, so it cannot hold
   // a connection and its buffers for Node's default of five minutes.
@@ -125,6 +130,7 @@ async function serve(config: Config, logger: Logger): Promise<void> {
     }, SHUTDOWN_GRACE_MS);
     forceClose.unref();
     server.close(() => {
+      shard?.close();
       engine
         .stop()
         .then(() => {

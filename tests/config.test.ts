@@ -44,7 +44,16 @@ function problemsOf(env: Record<string, string>): readonly string[] {
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** Every whole-number variable: its bounds, written out, and where its value lands in the config. */
-const INTEGER_VARIABLES: Record<string, { min: number; max: number; read: (config: Config) => number }> = {
+/** A whole cluster's worth of peers, so that any SHARD_INDEX in bounds has its shard. */
+const SHARD_BASE = {
+  SHARD_PEERS: Array.from({ length: 64 }, (_, i) => `http://127.0.0.1:${4000 + i}`).join(","),
+  SHARD_SECRET: "a-shard-secret",
+};
+
+const INTEGER_VARIABLES: Record<
+  string,
+  { min: number; max: number; read: (config: Config) => number; base?: Record<string, string> }
+> = {
   PORT: { min: 0, max: 65_535, read: (config) => config.port },
   HOLD_TTL_MS: { min: 1, max: DAY_MS, read: (config) => config.holdTtlMs },
   QUEUE_MAX_ACTIVE: {
@@ -76,6 +85,7 @@ const INTEGER_VARIABLES: Record<string, { min: number; max: number; read: (confi
   SNAPSHOT_EVERY_EVENTS: { min: 1, max: 1_000_000_000, read: (config) => config.snapshotEveryEvents },
   REQUEST_TIMEOUT_MS: { min: 1_000, max: 600_000, read: (config) => config.requestTimeoutMs },
   DRAIN_DELAY_MS: { min: 0, max: 120_000, read: (config) => config.drainDelayMs },
+  SHARD_INDEX: { min: 0, max: 63, read: (config) => config.shard?.index ?? -1, base: SHARD_BASE },
 };
 
 describe("the configuration", () => {
@@ -94,6 +104,7 @@ describe("the configuration", () => {
       journalWriter: JOURNAL_WRITER_DEFAULT,
       logLevel: "info",
       drainDelayMs: 2_000,
+      shard: undefined,
     } satisfies Config);
   });
 
@@ -186,18 +197,18 @@ describe("the configuration", () => {
       }
     });
 
-    for (const [name, { min, max, read }] of Object.entries(INTEGER_VARIABLES)) {
+    for (const [name, { min, max, read, base = {} }] of Object.entries(INTEGER_VARIABLES)) {
       it(`${name} takes ${min} to ${max}`, () => {
-        expect(read(loadConfig({ [name]: String(min) }))).toBe(min);
-        expect(read(loadConfig({ [name]: String(max) }))).toBe(max);
-        expect(read(loadConfig({ [name]: ` ${max} ` }))).toBe(max);
+        expect(read(loadConfig({ ...base, [name]: String(min) }))).toBe(min);
+        expect(read(loadConfig({ ...base, [name]: String(max) }))).toBe(max);
+        expect(read(loadConfig({ ...base, [name]: ` ${max} ` }))).toBe(max);
         const outside = [String(max + 1), "1.5", "1e3", "0x10", "ten", "9".repeat(20)];
         if (min > 0) {
           outside.push(String(min - 1));
         }
         outside.push("-1");
         for (const value of outside) {
-          expect(problemsOf({ [name]: value }), `${name}=${value}`).toEqual([
+          expect(problemsOf({ ...base, [name]: value }), `${name}=${value}`).toEqual([
             `${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`,
           ]);
         }

@@ -23,6 +23,36 @@ let poolOffset = pool.length;
  * allocation, already flat. The random bytes come from the same source as nanoid's.
  */
 export function newId(): string {
+  refillIfShort();
+  const id = pool.toString("latin1", poolOffset, poolOffset + ID_LENGTH);
+  poolOffset += ID_LENGTH;
+  return id;
+}
+
+/** Characters a tag before the random part may have: those of an entity id. */
+const TAG_PATTERN = /^[A-Za-z0-9_-]{1,16}$/;
+
+/**
+ * An id source whose ids are `tag` followed by a fresh id (`newId`): a cluster's shard tags every id it
+ * mints with its own name (`s1-…`, see src/cluster/ownership.ts), so the id says which shard owns it.
+ * Each id is still one flat string of one allocation: the tag and the random characters are copied
+ * into one buffer and decoded once.
+ */
+export function taggedIdSource(tag: string): () => string {
+  if (!TAG_PATTERN.test(tag)) {
+    throw new Error(`an id tag is 1..16 of A-Z a-z 0-9 _ -, got ${JSON.stringify(tag)}`);
+  }
+  const scratch = Buffer.alloc(tag.length + ID_LENGTH);
+  scratch.write(tag, 0, "latin1");
+  return () => {
+    refillIfShort();
+    pool.copy(scratch, tag.length, poolOffset, poolOffset + ID_LENGTH);
+    poolOffset += ID_LENGTH;
+    return scratch.toString("latin1");
+  };
+}
+
+function refillIfShort(): void {
   if (poolOffset + ID_LENGTH > pool.length) {
     webcrypto.getRandomValues(pool);
     for (let i = 0; i < pool.length; i += 1) {
@@ -30,7 +60,4 @@ export function newId(): string {
     }
     poolOffset = 0;
   }
-  const id = pool.toString("latin1", poolOffset, poolOffset + ID_LENGTH);
-  poolOffset += ID_LENGTH;
-  return id;
 }

@@ -21,6 +21,11 @@ export interface Concert {
   readonly title: string;
   readonly onSaleAtMs: number | null;
   readonly schedules: readonly ScheduleSpec[];
+  /**
+   * When it was created (its ConcertCreated's `atMs`): a cluster lists the concerts of all its shards
+   * in creation order by this. Undefined for a concert recovered from a snapshot older than the field.
+   */
+  readonly createdAtMs?: number;
 }
 
 /** The list of concerts, in creation order. Seat state lives in each schedule, not here. */
@@ -110,6 +115,7 @@ export function evolveCatalog(state: CatalogState, event: CatalogEvent): Catalog
     title: event.title,
     onSaleAtMs: event.onSaleAtMs,
     schedules: event.schedules,
+    createdAtMs: event.atMs,
   });
   return state;
 }

@@ -2,6 +2,7 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { Engine } from "../actors/engine.ts";
+import type { ShardRoutes } from "../cluster/shard-routes.ts";
 import type { Logger } from "../logging.ts";
 import { RejectionError, sendError, sendRejection } from "./errors.ts";
 import { routeLabel, type HttpMetrics } from "./metrics.ts";
@@ -30,6 +31,8 @@ export interface AppDeps {
   readonly logger: Logger;
   /** True once the server drains before it stops: GET /health/ready answers 503 DRAINING. */
   readonly isDraining?: () => boolean;
+  /** Set when the server is a shard of a cluster (src/cluster/shard-routes.ts); unset for a single node. */
+  readonly shard?: ShardRoutes;
 }
 
 export type App = OpenAPIHono;
@@ -52,6 +55,10 @@ export function createApp(deps: AppDeps): App {
     logRequest(deps.logger, c, route, seconds);
   });
   app.use(jsonBody());
+  if (deps.shard !== undefined) {
+    app.use(deps.shard.middleware);
+    deps.shard.registerInternal(app);
+  }
 
   registerQueueRoutes(app, deps);
   registerCatalogRoutes(app, deps);

@@ -10,7 +10,8 @@ export type HttpErrorCode =
   | "ADMIN_DISABLED"
   | "ADMIN_UNAUTHORIZED"
   | "INTERNAL_ERROR"
-  | "DRAINING";
+  | "DRAINING"
+  | "SHARD_UNAVAILABLE";
 
 export type ErrorCode = RejectionCode | HttpErrorCode;
 
@@ -30,11 +31,15 @@ export const STATUS_OF: Readonly<Record<ErrorCode, ContentfulStatusCode>> = {
   SCHEDULE_NOT_FOUND: 404,
   SEAT_NOT_FOUND: 404,
   RESERVATION_NOT_FOUND: 404,
+  PAYMENT_NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
   SEAT_UNAVAILABLE: 409,
   HOLD_LIMIT_REACHED: 409,
   RESERVATION_NOT_HELD: 409,
   ALREADY_PAID: 409,
+  PAYMENT_IN_PROGRESS: 409,
+  FUNDS_NOT_RESERVED: 409,
+  FUNDS_PENDING_LIMIT_REACHED: 409,
   HOLD_EXPIRED: 410,
   PAYLOAD_TOO_LARGE: 413,
   BALANCE_LIMIT_EXCEEDED: 422,
@@ -43,6 +48,7 @@ export const STATUS_OF: Readonly<Record<ErrorCode, ContentfulStatusCode>> = {
   OVERLOADED: 503,
   JOURNAL_UNAVAILABLE: 503,
   DRAINING: 503,
+  SHARD_UNAVAILABLE: 503,
 };
 
 /**
@@ -67,12 +73,19 @@ export const DESCRIPTION_OF: Readonly<Record<ErrorCode, string>> = {
   SCHEDULE_NOT_FOUND: "No schedule has this id.",
   SEAT_NOT_FOUND: "A seat number is outside the schedule (`seatNumbers` lists them).",
   RESERVATION_NOT_FOUND: "No reservation has this id.",
+  PAYMENT_NOT_FOUND: "No payment has this id.",
   METHOD_NOT_ALLOWED:
     "The path exists but not with this method; the `Allow` header lists the methods it has.",
   SEAT_UNAVAILABLE: "A seat is already held or booked (`seatNumbers` lists them); no seat was held.",
   HOLD_LIMIT_REACHED: "The user would hold or own more seats of the schedule than a user may.",
   RESERVATION_NOT_HELD: "The reservation is no longer held: it was paid, cancelled or has expired.",
   ALREADY_PAID: "The reservation is already paid.",
+  PAYMENT_IN_PROGRESS:
+    "Another payment of this reservation is under way; retry with its payment to get its outcome, or after it ends.",
+  FUNDS_NOT_RESERVED:
+    "The payment has no funds reserved in the wallet to take (a message between shards out of turn); nothing changed.",
+  FUNDS_PENDING_LIMIT_REACHED:
+    "The wallet already has as many payments in flight as it may; the payment was aborted and no money was taken.",
   HOLD_EXPIRED: "The hold expired or was cancelled before the payment; no money was taken.",
   PAYLOAD_TOO_LARGE: "The request body is over the size limit.",
   BALANCE_LIMIT_EXCEEDED: "The charge would take the balance over its limit (`balance` is the balance now).",
@@ -83,6 +96,8 @@ export const DESCRIPTION_OF: Readonly<Record<ErrorCode, string>> = {
   JOURNAL_UNAVAILABLE:
     "The journal cannot make changes durable (a failed disk, say); nothing was changed. Retry on another server.",
   DRAINING: "The server is draining before it stops; send requests to another server.",
+  SHARD_UNAVAILABLE:
+    "Only in a cluster: the shard that owns this key (or, for a list, one of the shards it spans) is down or restarting, the key belongs to another shard than the one asked, or the payment's wallet lives on another shard (cross-shard payments are not available yet); retry after `Retry-After` seconds.",
 };
 
 /** Every code the server can send, in the order of STATUS_OF. */

@@ -191,11 +191,15 @@ export const ERROR_EXAMPLES: Readonly<
   SCHEDULE_NOT_FOUND: { message: "no such schedule" },
   SEAT_NOT_FOUND: { message: "no such seat in this schedule: 51", seatNumbers: [51] },
   RESERVATION_NOT_FOUND: { message: "no such reservation" },
+  PAYMENT_NOT_FOUND: { message: "no such payment" },
   METHOD_NOT_ALLOWED: { message: "PUT is not allowed on /api/v1/concerts" },
   SEAT_UNAVAILABLE: { message: "seats already held or booked: 7", seatNumbers: [7] },
   HOLD_LIMIT_REACHED: { message: "a user may hold or own at most 4 seats of a schedule; already 3" },
   RESERVATION_NOT_HELD: { message: "the reservation is CONFIRMED" },
   ALREADY_PAID: { message: "this reservation is already paid" },
+  PAYMENT_IN_PROGRESS: { message: "a payment of this reservation is already under way" },
+  FUNDS_NOT_RESERVED: { message: "payment pA9nR2s5Tb8wQe1yLc4Vx has no pending reservation to post" },
+  FUNDS_PENDING_LIMIT_REACHED: { message: "a wallet may have at most 32 payments in flight" },
   HOLD_EXPIRED: { message: "the hold has expired or was cancelled; no money was taken" },
   PAYLOAD_TOO_LARGE: { message: "request bodies are limited to 16384 bytes" },
   BALANCE_LIMIT_EXCEEDED: { message: "a balance may not exceed 100000000 won", balance: 99_500_000 },
@@ -204,4 +208,7 @@ export const ERROR_EXAMPLES: Readonly<
   OVERLOADED: { message: "too many requests are waiting for this resource; retry shortly" },
   JOURNAL_UNAVAILABLE: { message: "the journal cannot make changes durable; no change was made" },
   DRAINING: { message: "the server is draining before it stops; send requests elsewhere" },
+  SHARD_UNAVAILABLE: {
+    message: "the shard that owns this key is unavailable; retry after Retry-After seconds",
+  },
 };

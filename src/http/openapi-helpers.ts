@@ -80,7 +80,8 @@ function errorHeadersOf(status: number) {
  * The codes an operation can answer with. Validation runs on every request part a route declares,
  * and a body sent to any method but GET is read (and may be too large, or not JSON) before routing;
  * the admin middleware answers before the route; a mailbox refuses when full, and a failed journal
- * fails every answer that waits on it; any handler can fail (500). Every operation's path answers 405
+ * fails every answer that waits on it; in a cluster the owning shard may be down; any handler can
+ * fail (500). Every operation's path answers 405
  * to a method it does not have, which is listed on the operations the path has.
  */
 export function errorCodesOf(
@@ -100,7 +101,8 @@ export function errorCodesOf(
     ...(readsBody ? (["PAYLOAD_TOO_LARGE"] as const) : []),
     ...(access === "queueToken" ? (["TOKEN_INVALID"] as const) : []),
     ...(access === "admin" ? (["ADMIN_UNAUTHORIZED", "ADMIN_DISABLED"] as const) : []),
-    ...(viaActor ? (["OVERLOADED", "JOURNAL_UNAVAILABLE"] as const) : []),
+    // A cluster's router answers SHARD_UNAVAILABLE for any request an owning shard cannot take.
+    ...(viaActor ? (["OVERLOADED", "JOURNAL_UNAVAILABLE", "SHARD_UNAVAILABLE"] as const) : []),
     "METHOD_NOT_ALLOWED",
     "INTERNAL_ERROR",
   ];

@@ -1,6 +1,6 @@
 import { urlAlphabet } from "nanoid";
 import { describe, expect, it } from "vitest";
-import { ID_LENGTH, newId } from "../../src/actors/ids.ts";
+import { ID_LENGTH, newId, taggedIdSource } from "../../src/actors/ids.ts";
 
 describe("ids", () => {
   it("are 21 characters of nanoid's URL-safe alphabet, as nanoid's are", () => {
@@ -27,5 +27,23 @@ describe("ids", () => {
       }
     }
     expect(seen.map((characters) => characters.size)).toEqual(Array<number>(ID_LENGTH).fill(64));
+  });
+});
+
+describe("tagged ids (a cluster's shards)", () => {
+  it("start with the tag, then 21 characters of the same alphabet, and never repeat", () => {
+    const next = taggedIdSource("s12-");
+    const pattern = new RegExp(`^s12-[${urlAlphabet.replace("-", "\\-")}]{${ID_LENGTH}}$`);
+    const ids = new Set<string>();
+    for (let i = 0; i < 20_000; i += 1) {
+      const id = next();
+      expect(id).toMatch(pattern);
+      ids.add(id);
+    }
+    expect(ids.size).toBe(20_000);
+  });
+
+  it("refuse a tag with characters an entity id may not have", () => {
+    expect(() => taggedIdSource("s1.")).toThrow(/id tag/);
   });
 });

@@ -110,9 +110,13 @@ describe("the OpenAPI document", () => {
     }
   });
 
-  it("documents 503 OVERLOADED and JOURNAL_UNAVAILABLE on every operation of the API", () => {
+  it("documents 503 OVERLOADED, JOURNAL_UNAVAILABLE and SHARD_UNAVAILABLE on every operation of the API", () => {
     for (const { name, operation } of operations.filter((entry) => entry.name.includes(" /api/"))) {
-      expect(codesOf(operation, "503"), name).toEqual(["OVERLOADED", "JOURNAL_UNAVAILABLE"]);
+      expect(codesOf(operation, "503"), name).toEqual([
+        "OVERLOADED",
+        "JOURNAL_UNAVAILABLE",
+        "SHARD_UNAVAILABLE",
+      ]);
     }
   });
 

@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 /** The Debian tools the tests run, by the command each installs. */
-const REQUIRED_COMMANDS = ["promtool", "chromium"] as const;
+const REQUIRED_COMMANDS = ["promtool", "chromium", "haproxy"] as const;
 const INSTALL_SCRIPT = fileURLToPath(new URL("../../scripts/install-debian-packages.sh", import.meta.url));
 const INSTALL_TIMEOUT_MS = 10 * 60_000;
 

@@ -1,0 +1,420 @@
+/* eslint-disable @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unsafe-assignment,
+   @typescript-eslint/no-unsafe-call, @typescript-eslint/no-explicit-any --
+   the answers are checked field by field against what the API promises; typing them adds nothing. */
+/**
+ * A real cluster: `scripts/cluster.ts` (what `npm run cluster` runs) with 3 shards behind a real
+ * HAProxy on loopback, started once for the file, killed shard by shard, and stopped with SIGTERM.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort } from "../../src/cluster/cluster.ts";
+import { shardOfKey, walletShardOf } from "../../src/cluster/ownership.ts";
+import { tempDir } from "../../support/temp-dir.ts";
+
+const SHARDS = 3;
+const ADMIN = "cluster-test-admin";
+const START_TIMEOUT_MS = 60_000;
+const RESTART_TIMEOUT_MS = 30_000;
+const DRAIN_DELAY_MS = 1_500;
+
+let dataDir: string;
+let cluster: ChildProcess;
+let api: string;
+let shardUrls: string[];
+let exited: Promise<number | null>;
+
+interface Answer {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly body: any;
+}
+
+async function call(
+  method: string,
+  url: string,
+  options: { body?: unknown; token?: string; headers?: Record<string, string> } = {},
+): Promise<Answer> {
+  const response = await fetch(url, {
+    method,
+    headers: {
+      ...(options.body === undefined ? {} : { "content-type": "application/json" }),
+      ...(options.token === undefined ? {} : { authorization: `Bearer ${options.token}` }),
+      ...options.headers,
+    },
+    body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const text = await response.text();
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: text === "" ? undefined : JSON.parse(text),
+  };
+}
+
+const pidOf = (shard: number): number | undefined => {
+  try {
+    return Number(readFileSync(join(dataDir, `shard-${shard}.pid`), "utf8"));
+  } catch {
+    return undefined;
+  }
+};
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs: number,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) {
+      return value;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`${what}: not within ${timeoutMs} ms`);
+    }
+    await new Promise((done) => setTimeout(done, 100));
+  }
+}
+
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+
+/** The first of `answers` to settle that `wanted` accepts (failures ignored); fails when none does. */
+function firstAnswer(answers: Promise<Answer>[], wanted: (answer: Answer) => boolean): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    let settled = 0;
+    for (const answer of answers) {
+      answer
+        .then(
+          (value) => (wanted(value) ? resolve(value) : undefined),
+          () => undefined,
+        )
+        .finally(() => {
+          settled += 1;
+          if (settled === answers.length) {
+            reject(new Error("no answer was the one wanted"));
+          }
+        });
+    }
+  });
+}
+
+async function createConcert(title: string, seatCount = 20): Promise<any> {
+  const created = await call("POST", `${api}/admin/concerts`, {
+    token: ADMIN,
+    body: { title, schedules: [{ startsAt: "2030-01-01T10:00:00Z", seatCount, price: 1000 }] },
+  });
+  expect(created.status).toBe(201);
+  return created.body;
+}
+
+/** A user id whose wallet is on `shard` (or, with `not`, on any other shard). */
+function userOn(shard: number, prefix: string, not = false): string {
+  for (let i = 0; ; i += 1) {
+    const userId = `${prefix}-${i}`;
+    if ((walletShardOf(userId, SHARDS) === shard) !== not) {
+      return userId;
+    }
+  }
+}
+
+async function activeToken(userId: string, concertId: string): Promise<string> {
+  const issued = await call("POST", `${api}/queue/tokens`, { body: { userId, concertId } });
+  expect(issued.status).toBe(201);
+  expect(issued.body.status).toBe("ACTIVE");
+  return issued.body.token as string;
+}
+
+beforeAll(async () => {
+  dataDir = tempDir("cluster");
+  const port = await freePort();
+  api = `http://127.0.0.1:${port}/api/v1`;
+  cluster = spawn(process.execPath, ["--import", "tsx", "scripts/cluster.ts"], {
+    env: {
+      ...process.env,
+      SHARDS: String(SHARDS),
+      DATA_DIR: dataDir,
+      PORT: String(port),
+      ADMIN_TOKEN: ADMIN,
+      LOG_LEVEL: "warn",
+      DRAIN_DELAY_MS: String(DRAIN_DELAY_MS),
+      SHARD_SECRET: undefined,
+    },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  exited = new Promise((resolve) => cluster.on("exit", (code) => resolve(code)));
+  let stderr = "";
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ready line:\n${stderr}`)), START_TIMEOUT_MS);
+    cluster.stderr?.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString();
+      if (stderr.includes("; ready")) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    cluster.on("exit", (code) => reject(new Error(`the cluster exited (${code}):\n${stderr}`)));
+  });
+  const config = readFileSync(join(dataDir, "haproxy.cfg"), "utf8");
+  shardUrls = [...config.matchAll(/^backend shard(\d+)\n {2}server s\d+ (\S+) check$/gm)].map(
+    (match) => `http://${match[2]}`,
+  );
+  expect(shardUrls).toHaveLength(SHARDS);
+}, START_TIMEOUT_MS + 10_000);
+
+afterAll(async () => {
+  // When the SIGTERM test did not run (a filtered run), stop the cluster the same way, shards included.
+  if (cluster.exitCode === null && cluster.signalCode === null) {
+    cluster.kill("SIGTERM");
+    await Promise.race([exited, sleep(20_000)]);
+  }
+  rmSync(dataDir, { recursive: true, force: true });
+}, 30_000);
+
+describe("a 3-shard cluster behind HAProxy", () => {
+  it("writes each shard's pid, and each names a live process of its own", () => {
+    const pids = Array.from({ length: SHARDS }, (_, shard) => pidOf(shard));
+    for (const pid of pids) {
+      expect(pid).toBeGreaterThan(0);
+      expect(alive(pid as number)).toBe(true);
+    }
+    expect(new Set(pids).size).toBe(SHARDS);
+  });
+
+  it("places a new concert on one shard, and every id of it carries that shard's tag", async () => {
+    const concerts = [
+      await createConcert("Tag A"),
+      await createConcert("Tag B"),
+      await createConcert("Tag C"),
+    ];
+    const owners = new Set<number>();
+    for (const concert of concerts) {
+      const owner = shardOfKey(concert.concertId as string) as number;
+      expect(owner).toBeGreaterThanOrEqual(0);
+      expect(owner).toBeLessThan(SHARDS);
+      owners.add(owner);
+      for (const schedule of concert.schedules as { scheduleId: string }[]) {
+        expect(shardOfKey(schedule.scheduleId)).toBe(owner);
+      }
+      // The owner serves it directly; another shard refuses it rather than guessing.
+      const path = `/api/v1/concerts/${concert.concertId}/schedules`;
+      expect((await call("GET", `${shardUrls[owner]}${path}`)).status).toBe(200);
+      const other = await call("GET", `${shardUrls[(owner + 1) % SHARDS]}${path}`);
+      expect(other.status).toBe(503);
+      expect(other.body.error.code).toBe("SHARD_UNAVAILABLE");
+    }
+    // Round robin spreads three creations over the three shards.
+    expect(owners.size).toBe(SHARDS);
+  });
+
+  it("routes tokens, polls, holds, reads and cancels of a concert to its shard", async () => {
+    for (let round = 0; round < SHARDS; round += 1) {
+      const concert = await createConcert(`Flow ${round}`);
+      const owner = shardOfKey(concert.concertId as string);
+      // Token requests reach any shard first; the others forward them to the owner.
+      const token = await activeToken(`flow-${round}`, concert.concertId as string);
+      expect(shardOfKey(token)).toBe(owner);
+      expect((await call("GET", `${api}/queue/tokens/current`, { token })).status).toBe(200);
+      const held = await call("POST", `${api}/reservations`, {
+        token,
+        body: { scheduleId: concert.schedules[0].scheduleId, seatNumbers: [1, 2] },
+      });
+      expect(held.status).toBe(201);
+      expect(shardOfKey(held.body.reservationId as string)).toBe(owner);
+      expect((await call("GET", `${api}/reservations/${held.body.reservationId}`)).body.status).toBe("HELD");
+      const seats = await call(
+        "GET",
+        `${api}/schedules/${concert.schedules[0].scheduleId}/seats?status=HELD`,
+      );
+      expect(seats.body.seats.map((seat: { seatNumber: number }) => seat.seatNumber)).toEqual([1, 2]);
+      const cancelled = await call("DELETE", `${api}/reservations/${held.body.reservationId}`, { token });
+      expect(cancelled.status).toBe(200);
+    }
+  });
+
+  it("routes a wallet to its bucket's shard, and HAProxy's hash agrees with Node's on many user ids", async () => {
+    const charged = await call("POST", `${api}/users/wallet-user/balance/charge`, { body: { amount: 5000 } });
+    expect(charged.status).toBe(200);
+    const owner = walletShardOf("wallet-user", SHARDS);
+    expect((await call("GET", `${shardUrls[owner]}/api/v1/users/wallet-user/balance`)).body.balance).toBe(
+      5000,
+    );
+    const elsewhere = await call(
+      "GET",
+      `${shardUrls[(owner + 1) % SHARDS]}/api/v1/users/wallet-user/balance`,
+    );
+    expect(elsewhere.status).toBe(503);
+    // A shard refuses a wallet that is not its own, so a 200 through HAProxy means it chose the same shard.
+    const statuses = await Promise.all(
+      Array.from({ length: 300 }, (_, i) => call("GET", `${api}/users/u${i * 7919}-x_${i}/balance`)),
+    );
+    expect(statuses.filter((answer) => answer.status !== 200)).toEqual([]);
+  });
+
+  it("lists the concerts of every shard in creation order, as a single node does", async () => {
+    const before = await call("GET", `${api}/concerts`);
+    const created = [];
+    for (let i = 0; i < 4; i += 1) {
+      created.push(((await createConcert(`Order ${i}`)) as { concertId: string }).concertId);
+    }
+    const listed = await call("GET", `${api}/concerts`);
+    expect(listed.status).toBe(200);
+    const ids = (listed.body.concerts as { concertId: string; title: string }[]).map((c) => c.concertId);
+    expect(ids).toEqual([
+      ...(before.body.concerts as { concertId: string }[]).map((c) => c.concertId),
+      ...created,
+    ]);
+    expect(listed.body.concerts[0].title).toBe("Demo Concert");
+    expect(shardOfKey(ids[0] as string)).toBe(0);
+  });
+
+  it("lists a user's reservations across shards, newest first", async () => {
+    const userId = "lister";
+    const held: string[] = [];
+    for (let i = 0; i < SHARDS; i += 1) {
+      const concert = await createConcert(`List ${i}`);
+      const token = await activeToken(userId, concert.concertId as string);
+      const hold = await call("POST", `${api}/reservations`, {
+        token,
+        body: { scheduleId: concert.schedules[0].scheduleId, seatNumbers: [3] },
+      });
+      expect(hold.status).toBe(201);
+      held.push(hold.body.reservationId as string);
+      await new Promise((done) => setTimeout(done, 5));
+    }
+    expect(new Set(held.map((id) => shardOfKey(id))).size).toBe(SHARDS);
+    const listed = await call("GET", `${api}/users/${userId}/reservations`);
+    expect(listed.status).toBe(200);
+    expect(listed.body.reservations.map((r: { reservationId: string }) => r.reservationId)).toEqual(
+      [...held].reverse(),
+    );
+  });
+
+  it("pays when the wallet is on the reservation's shard, and answers 503 for a wallet on another shard", async () => {
+    const concert = await createConcert("Pay");
+    const owner = shardOfKey(concert.concertId as string) as number;
+    const pay = async (userId: string, seat: number) => {
+      await call("POST", `${api}/users/${userId}/balance/charge`, { body: { amount: 10_000 } });
+      const token = await activeToken(userId, concert.concertId as string);
+      const hold = await call("POST", `${api}/reservations`, {
+        token,
+        body: { scheduleId: concert.schedules[0].scheduleId, seatNumbers: [seat] },
+      });
+      return call("POST", `${api}/payments`, { token, body: { reservationId: hold.body.reservationId } });
+    };
+    const local = await pay(userOn(owner, "payer"), 10);
+    expect(local.status).toBe(201);
+    expect(local.body.status).toBe("COMPLETED");
+    const remote = await pay(userOn(owner, "remote-payer", true), 11);
+    expect(remote.status).toBe(503);
+    expect(remote.headers.get("retry-after")).toBe("1");
+    expect(remote.body.error.code).toBe("SHARD_UNAVAILABLE");
+    expect(remote.body.error.message).toContain("cross-shard payments are not available yet");
+  });
+
+  it("hides the internal endpoints from clients, and shards refuse them without the secret", async () => {
+    const viaRouter = await call("GET", `http://${new URL(api).host}/internal/v1/concerts`);
+    expect(viaRouter.status).toBe(404);
+    expect(viaRouter.body.error.code).toBe("NOT_FOUND");
+    expect(typeof viaRouter.body.error.requestId).toBe("string");
+    const direct = await call("GET", `${shardUrls[0]}/internal/v1/concerts`, {
+      headers: { "x-shard-secret": "a-wrong-secret" },
+    });
+    expect(direct.status).toBe(404);
+  });
+
+  it("keeps a shard's failure local: 503 SHARD_UNAVAILABLE for its keys, 200 elsewhere, then it comes back with everything", async () => {
+    const concerts = [];
+    while (new Set(concerts.map((c) => shardOfKey(c.concertId as string))).size < 2) {
+      concerts.push(await createConcert(`Crash ${concerts.length}`));
+    }
+    const victim = concerts[0];
+    const victimShard = shardOfKey(victim.concertId as string) as number;
+    const survivor = concerts.find((c) => shardOfKey(c.concertId as string) !== victimShard);
+    const token = await activeToken("survivor-of-crash", victim.concertId as string);
+    const hold = await call("POST", `${api}/reservations`, {
+      token,
+      body: { scheduleId: victim.schedules[0].scheduleId, seatNumbers: [5, 6] },
+    });
+    expect(hold.status).toBe(201);
+
+    const pid = pidOf(victimShard) as number;
+    process.kill(pid, "SIGKILL");
+    // A request racing the kill meets a kept-alive connection the dead shard closed (HAProxy passes
+    // that on by closing the client's), or waits out HAProxy's connect retry. Once HAProxy's health
+    // check has seen the shard down (within 500 ms), its keys get 503 at once: probe every 100 ms.
+    const down = await firstAnswer(
+      Array.from({ length: 30 }, (_, i) =>
+        sleep(i * 100).then(() =>
+          call("GET", `${api}/concerts/${victim.concertId}/schedules`, {
+            headers: { "x-request-id": "crash-probe-1" },
+          }),
+        ),
+      ),
+      (answer) => answer.status === 503,
+    );
+    expect(down.status).toBe(503);
+    expect(down.headers.get("retry-after")).toBe("1");
+    expect(down.body).toEqual({
+      error: { code: "SHARD_UNAVAILABLE", message: expect.any(String), requestId: "crash-probe-1" },
+    });
+    expect((await call("GET", `${api}/reservations/${hold.body.reservationId}`)).status).toBe(503);
+    expect((await call("GET", `${api}/concerts/${survivor.concertId}/schedules`)).status).toBe(200);
+    const list = await call("GET", `${api}/concerts`);
+    expect(list.status).toBe(503);
+    expect(list.body.error.code).toBe("SHARD_UNAVAILABLE");
+
+    const newPid = await eventually(
+      "the supervisor restarts the shard",
+      () => {
+        const now = pidOf(victimShard);
+        return Promise.resolve(now !== undefined && now !== pid && alive(now) ? now : undefined);
+      },
+      RESTART_TIMEOUT_MS,
+    );
+    expect(newPid).not.toBe(pid);
+    const back = await eventually(
+      "the restarted shard serves its keys",
+      async () => {
+        const answer = await call("GET", `${api}/reservations/${hold.body.reservationId}`);
+        return answer.status === 200 ? answer : undefined;
+      },
+      RESTART_TIMEOUT_MS,
+    );
+    expect(back.body.status).toBe("HELD");
+    expect(back.body.seatNumbers).toEqual([5, 6]);
+    expect((await call("GET", `${api}/queue/tokens/current`, { token })).body.status).toBe("ACTIVE");
+  });
+
+  it("drains on SIGTERM (HAProxy sees the shards' readiness turn 503) and exits 0", async () => {
+    const concert = await createConcert("Drain");
+    const path = `${api}/concerts/${concert.concertId}/schedules`;
+    expect((await call("GET", path)).status).toBe(200);
+    cluster.kill("SIGTERM");
+    const drained = await eventually(
+      "HAProxy takes the draining shard out",
+      async () => {
+        const answer = await call("GET", path).catch(() => undefined);
+        return answer?.status === 503 ? answer : undefined;
+      },
+      DRAIN_DELAY_MS + 5_000,
+    );
+    expect(drained.body.error.code).toBe("SHARD_UNAVAILABLE");
+    expect(await exited).toBe(0);
+    for (let shard = 0; shard < SHARDS; shard += 1) {
+      expect(pidOf(shard)).toBeUndefined();
+    }
+  });
+});
