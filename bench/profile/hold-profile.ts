@@ -1,5 +1,5 @@
 /**
- * `npm run bench:profile [-- --duration s] [--connections n] [--writer inline|worker] [--log-level l] [--checkout dir]`
+ * `npm run bench:profile [-- --duration s] [--connections n] [--writer inline|worker] [--log-level l] [--checkout dir] [--save file] [--poll]`
  *
  * Where the time of one seat hold goes, from a CPU profile: the server runs as users run it (a child
  * process on a fresh durable journal), wrk sends pre-encoded holds of ACTIVE users, and V8's profiler
@@ -9,7 +9,7 @@
  * before/after comparison.
  */
 import { execFile } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -20,18 +20,26 @@ import { formatNumber } from "../../support/format.ts";
 import { field } from "../../support/http.ts";
 import { call, pollUntil, startServer } from "../../support/server-process.ts";
 
-const USAGE = `usage: npm run bench:profile [-- --duration <s>] [--connections <n>] [--writer inline|worker] [--log-level <l>] [--checkout <dir>]
+const USAGE = `usage: npm run bench:profile [-- --duration <s>] [--connections <n>] [--writer inline|worker] [--log-level <l>] [--checkout <dir>] [--save <file>] [--poll]
   --duration <s>      seconds of profiled load (default 6)
   --connections <n>   wrk connections (default 50)
   --writer <w>        JOURNAL_WRITER of the server (default: the server's own default)
   --log-level <l>     LOG_LEVEL of the server, e.g. silent to see what logging costs (default: the server's)
-  --checkout <dir>    profile the server of another checkout (default: this one)`;
+  --checkout <dir>    profile the server of another checkout (default: this one)
+  --save <file>       keep the CPU profile there (a .cpuprofile file that Chrome's DevTools opens)
+  --poll              send each user's queue poll (GET /api/v1/queue/tokens/current) instead of a hold:
+                      the HTTP path's fixed cost without the journal`;
 
 const ADMIN_TOKEN = "hold-profile-admin";
 const SEATS = 50_000;
 const USERS = 10_000;
-/** Short holds keep the schedule mostly free and every user under the 4-seat limit. */
-const HOLD_TTL_MS = 1_000;
+/**
+ * Short holds keep the schedule mostly free and every user under the 4-seat limit. Each user's hold
+ * (and each seat) comes round every USERS holds, so it must have expired by then: at 1 s, a server
+ * past 10,000 holds/s got a 409 for a hold in two or three and its figures were no longer those of
+ * durable holds.
+ */
+const HOLD_TTL_MS = 500;
 const SEAT_PRICE_WON = 10_000;
 const WARMUP_S = 2;
 const TOKEN_BATCH = 100;
@@ -118,6 +126,8 @@ function parseOptions() {
       writer: { type: "string" },
       "log-level": { type: "string" },
       checkout: { type: "string" },
+      save: { type: "string" },
+      poll: { type: "boolean" },
     },
   });
   const writer = cli.values.writer;
@@ -130,11 +140,16 @@ function parseOptions() {
     writer,
     logLevel: cli.values["log-level"],
     checkout: cli.values.checkout,
+    save: cli.values.save,
+    poll: cli.values.poll === true,
   };
 }
 
-/** Creates the schedule and an ACTIVE token per user; returns the wrk script that cycles through holds. */
-async function holdsScript(baseUrl: string): Promise<string> {
+/**
+ * Creates the schedule and an ACTIVE token per user; returns the wrk script that cycles through holds
+ * (or, with `poll`, through the users' queue polls).
+ */
+async function holdsScript(baseUrl: string, poll: boolean): Promise<string> {
   const created = await call(baseUrl, "POST", "/api/v1/admin/concerts", {
     token: ADMIN_TOKEN,
     body: {
@@ -166,6 +181,13 @@ async function holdsScript(baseUrl: string): Promise<string> {
   // consecutive holds fall on different seats and a seat comes round again after its hold expired.
   const lines = ["local requests = {}"];
   tokens.forEach((token, i) => {
+    if (poll) {
+      lines.push(
+        `requests[${i + 1}] = wrk.format("GET", "/api/v1/queue/tokens/current", ` +
+          `{["Host"] = "127.0.0.1", ["Authorization"] = "Bearer ${token}"})`,
+      );
+      return;
+    }
     const body = JSON.stringify({ scheduleId, seatNumbers: [((i * 7) % SEATS) + 1] });
     lines.push(
       `requests[${i + 1}] = wrk.format("POST", "/api/v1/reservations", ` +
@@ -202,6 +224,26 @@ async function runWrk(url: string, script: string, durationS: number, connection
   return { requests, requestsPerSecond, refused };
 }
 
+/** Clock ticks per second of /proc's CPU times (USER_HZ, 100 on Linux). */
+const PROC_TICKS_PER_S = 100;
+
+/**
+ * CPU time in µs used so far by a process's main thread and by the whole process, from /proc (Linux).
+ * Unlike the profile's sample intervals, which count wall time, this leaves out the time the thread
+ * waited for a core, so it holds up on a machine shared with other work.
+ */
+function cpuMicros(pid: number): { mainThread: number; process: number } {
+  const ticks = (stat: string) => {
+    // Fields 14 and 15 (utime, stime) follow the command name, which may hold spaces, in parentheses.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) / PROC_TICKS_PER_S) * 1e6;
+  };
+  return {
+    mainThread: ticks(readFileSync(`/proc/${pid}/task/${pid}/stat`, "utf8")),
+    process: ticks(readFileSync(`/proc/${pid}/stat`, "utf8")),
+  };
+}
+
 /** Busy µs per stage, from the profile's samples (idle time left out). */
 function stagesOf(profile: CpuProfile): Map<string, number> {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
@@ -224,8 +266,13 @@ function stagesOf(profile: CpuProfile): Map<string, number> {
     return stage;
   };
   const micros = new Map<string, number>([...STAGES.map(([name]) => [name, 0] as const), [OTHER, 0]]);
+  // Stopping the profiler serializes the profile on the main thread while it still samples: that
+  // is the tool's own time, not the server's.
+  const isProfilerOwn = (id: number | undefined): boolean =>
+    id !== undefined &&
+    (byId.get(id)?.callFrame.url.includes("profile-on-signal") === true || isProfilerOwn(parentOf.get(id)));
   profile.samples.forEach((id, i) => {
-    if (byId.get(id)?.callFrame.functionName === "(idle)") {
+    if (byId.get(id)?.callFrame.functionName === "(idle)" || isProfilerOwn(id)) {
       return;
     }
     const stage = stageOf(id) ?? OTHER;
@@ -270,27 +317,48 @@ async function main(): Promise<void> {
   });
   try {
     const script = path.join(work, "holds.lua");
-    writeFileSync(script, await holdsScript(server.baseUrl));
+    writeFileSync(script, await holdsScript(server.baseUrl, options.poll));
     await runWrk(server.baseUrl, script, WARMUP_S, options.connections);
+    const pid = server.child.pid as number;
     server.child.kill("SIGUSR2");
+    const cpuBefore = cpuMicros(pid);
     const run = await runWrk(server.baseUrl, script, options.durationS, options.connections);
+    const cpuAfter = cpuMicros(pid);
     server.child.kill("SIGUSR2");
     const profile = await pollUntil("the CPU profile", () =>
       Promise.resolve(
         existsSync(profilePath) ? (JSON.parse(readFileSync(profilePath, "utf8")) as CpuProfile) : undefined,
       ),
     );
+    if (options.save !== undefined) {
+      copyFileSync(profilePath, options.save);
+    }
     const micros = stagesOf(profile);
     const busy = [...micros.values()].reduce((sum, us) => sum + us, 0);
+    const cpu = cpuAfter.mainThread - cpuBefore.mainThread;
     console.log(
-      `${formatNumber(run.requests)} holds in ${options.durationS} s (${formatNumber(run.requestsPerSecond)}/s, ` +
+      `${formatNumber(run.requests)} ${options.poll ? "polls" : "holds"} in ${options.durationS} s (${formatNumber(run.requestsPerSecond)}/s, ` +
         `${formatNumber(run.refused)} not 201), ${options.connections} connections, ` +
         `writer ${options.writer ?? "default"}, log level ${options.logLevel ?? "default"}; busy ${formatNumber(busy / run.requests, 1)} µs per hold`,
     );
-    console.log(`${"stage".padEnd(38)} ${"µs/hold".padStart(8)} ${"share".padStart(7)}`);
+    // The samples count wall time, so a thread waiting for a core inflates them; the CPU column
+    // scales each stage to the main thread's CPU time, the figure to compare on a busy machine.
+    if (run.refused > run.requests / 100) {
+      console.log(
+        `WARNING: ${formatNumber(run.refused)} answers were not 201; these figures are not those of durable holds`,
+      );
+    }
+    console.log(
+      `main thread CPU ${formatNumber(cpu / run.requests, 1)} µs per hold, whole process ` +
+        `${formatNumber((cpuAfter.process - cpuBefore.process) / run.requests, 1)} µs (from /proc)`,
+    );
+    console.log(
+      `${"stage".padEnd(38)} ${"µs/hold".padStart(8)} ${"share".padStart(7)} ${"CPU µs".padStart(8)}`,
+    );
     for (const [stage, us] of micros) {
       console.log(
-        `${stage.padEnd(38)} ${formatNumber(us / run.requests, 1).padStart(8)} ${`${formatNumber((us / busy) * 100, 1)} %`.padStart(7)}`,
+        `${stage.padEnd(38)} ${formatNumber(us / run.requests, 1).padStart(8)} ` +
+          `${`${formatNumber((us / busy) * 100, 1)} %`.padStart(7)} ${formatNumber(((us / busy) * cpu) / run.requests, 1).padStart(8)}`,
       );
     }
   } finally {

@@ -130,7 +130,7 @@ export function sendError(
     c.header("Retry-After", String(RETRY_AFTER_SECONDS));
   }
   // The request id (request-log.ts) lets a client quote an error an operator can find in the log.
-  return c.json(errorBody(code, message, { ...details, requestId: c.var.requestId }), status);
+  return c.json(errorBody(code, message, { ...details, requestId: c.get("requestId") }), status);
 }
 
 export function sendRejection(c: Context, rejection: Rejection): Response {

@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import { matchedRoutes } from "hono/route";
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type LabelValues } from "prom-client";
 
 /**
  * Conventions of /metrics (https://prometheus.io/docs/practices/naming/):
@@ -44,9 +44,88 @@ export function routeLabel(c: Context): string {
   return UNMATCHED_ROUTE_LABEL;
 }
 
+/** A number per method of HTTP_METHODS, and OTHER_METHOD_KEY for every other method: a series key. */
+const METHOD_KEYS: ReadonlyMap<string, number> = new Map([...HTTP_METHODS].map((method, i) => [method, i]));
+const OTHER_METHOD_KEY = HTTP_METHODS.size;
+
 /** A request's method as a label: itself when it is one of HTTP_METHODS, OTHER_LABEL otherwise. */
 export function methodLabel(method: string): string {
   return HTTP_METHODS.has(method) ? method : OTHER_LABEL;
+}
+
+/** The buckets of app_http_request_duration_seconds, in seconds, ascending. */
+const REQUEST_DURATION_BUCKETS_S: readonly number[] = [
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
+];
+
+/** What prom-client keeps of one labelled series of a histogram (`createBaseValues` in its histogram.js). */
+interface HistogramValues {
+  readonly labels: LabelValues<string>;
+  readonly bucketValues: Record<number, number>;
+  sum: number;
+  count: number;
+}
+
+/** One labelled series of a histogram, observed as cheaply as prom-client allows. */
+export interface ObservedSeries {
+  observe(value: number): void;
+}
+
+/**
+ * A labelled series of `histogram` (with buckets `bounds`) whose observations go straight into the
+ * values prom-client keeps for it, as its own `observe` does (the first bucket whose bound is at least
+ * the value, the sum and the count). prom-client's `observe`, even on a series from `labels()`,
+ * validates the labels and hashes them again on every call: about 1.4 µs, on every request. The
+ * values are created by prom-client (`zero`) and found in its store; should a prom-client version
+ * keep them otherwise, the series falls back to prom-client's own `observe`. The metrics tests
+ * compare the two expositions, and package.json pins prom-client's exact version for the same reason. Make one per label set (it starts at zero), and never `reset()` the
+ * histogram: the series would keep the values it dropped.
+ */
+export function observedSeries(
+  histogram: Histogram<string>,
+  bounds: readonly number[],
+  labels: LabelValues<string>,
+): ObservedSeries {
+  histogram.zero(labels);
+  const store = (histogram as unknown as { hashMap?: Record<string, unknown> }).hashMap;
+  const values =
+    store === undefined
+      ? undefined
+      : Object.values(store).find(
+          (entry) => (entry as Partial<HistogramValues> | undefined)?.labels === labels,
+        );
+  if (!isHistogramValues(values, bounds)) {
+    return histogram.labels(labels);
+  }
+  // The buckets are keyed by their bounds as strings; made once, not at every observation.
+  const keys = bounds.map(String);
+  const buckets = values.bucketValues as unknown as Record<string, number>;
+  return {
+    observe(value: number): void {
+      if (!Number.isFinite(value)) {
+        throw new TypeError(`Value is not a valid number: ${value}`);
+      }
+      for (let i = 0; i < bounds.length; i += 1) {
+        if (value <= (bounds[i] as number)) {
+          const key = keys[i] as string;
+          buckets[key] = (buckets[key] as number) + 1;
+          break;
+        }
+      }
+      values.sum += value;
+      values.count += 1;
+    },
+  };
+}
+
+function isHistogramValues(values: unknown, bounds: readonly number[]): values is HistogramValues {
+  const candidate = values as Partial<HistogramValues> | undefined;
+  return (
+    candidate?.count === 0 &&
+    candidate.sum === 0 &&
+    typeof candidate.bucketValues === "object" &&
+    bounds.every((bound) => candidate.bucketValues?.[bound] === 0)
+  );
 }
 
 /** Default prom-client metrics left out of /metrics: gauges whose names end in `_total`. */
@@ -66,7 +145,7 @@ export class HttpMetrics {
     name: "app_http_request_duration_seconds",
     help: "Time from request to response, by method, route pattern and status code",
     labelNames: ["method", "route", "status"] as const,
-    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    buckets: [...REQUEST_DURATION_BUCKETS_S],
     registers: [this.registry],
   });
   readonly holds = new Counter({
@@ -104,19 +183,32 @@ export class HttpMetrics {
     }
   }
 
-  private readonly requestSeries = new Map<string, { observe(seconds: number): void }>();
+  /**
+   * The series of each route, by status and method (`status * METHOD_KEYS + method`): nested maps of
+   * strings the request already holds, rather than one key string built for every request.
+   */
+  private readonly requestSeries = new Map<string, Map<number, ObservedSeries>>();
 
   /**
    * Records one request; the labelled series is looked up once per method, route and status, then
    * reused. `route` must be bounded (a pattern from `routeLabel`); the method is bounded here.
    */
   observeRequest(method: string, route: string, status: number, seconds: number): void {
-    const methodValue = methodLabel(method);
-    const key = `${methodValue} ${route} ${status}`;
-    let series = this.requestSeries.get(key);
+    let byStatusAndMethod = this.requestSeries.get(route);
+    if (byStatusAndMethod === undefined) {
+      byStatusAndMethod = new Map();
+      this.requestSeries.set(route, byStatusAndMethod);
+    }
+    const methodKey = METHOD_KEYS.get(method) ?? OTHER_METHOD_KEY;
+    const key = status * (OTHER_METHOD_KEY + 1) + methodKey;
+    let series = byStatusAndMethod.get(key);
     if (series === undefined) {
-      series = this.requestDuration.labels({ method: methodValue, route, status: String(status) });
-      this.requestSeries.set(key, series);
+      series = observedSeries(this.requestDuration, REQUEST_DURATION_BUCKETS_S, {
+        method: methodLabel(method),
+        route,
+        status: String(status),
+      });
+      byStatusAndMethod.set(key, series);
     }
     series.observe(seconds);
   }

@@ -1,8 +1,10 @@
 import fs from "node:fs";
+import { createServer } from "node:http";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { ConfigError, loadConfig } from "../../src/config.ts";
 import { QUEUE_TOKEN_SECRET_LENGTH_MIN } from "../../src/engine/waiting-room/index.ts";
+import { SecuredResponse } from "../../src/http/security-headers.ts";
 import { createHttpServer } from "../../src/http/server.ts";
 import { REPO_ROOT } from "../../support/child-process.ts";
 import { memoryTempDir } from "../../support/temp-dir.ts";
@@ -194,6 +196,36 @@ describe("response headers", () => {
         if (url.startsWith("/api/")) {
           expect(headers.get("cache-control"), url).toBe("no-store");
         }
+      }
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
+
+describe("the secured response", () => {
+  it("lets a header the app sets itself replace the default of the same name, once, whichever way it is set", async () => {
+    const server = createServer({ ServerResponse: SecuredResponse }, (request, response) => {
+      if (request.url === "/progressive") {
+        response.setHeader("x-frame-options", "DENY");
+        response.writeHead(200, { "Content-Type": "text/plain" });
+      } else if (request.url === "/api/list") {
+        response.writeHead(200, ["Cache-Control", "max-age=5", "X-Frame-Options", "DENY"]);
+      } else {
+        response.writeHead(200, "Fine", { "x-frame-options": "DENY", "Content-Type": "text/plain" });
+      }
+      response.end("ok");
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const address = server.address();
+    const base = `http://127.0.0.1:${typeof address === "object" && address !== null ? address.port : 0}`;
+    try {
+      for (const url of ["/progressive", "/api/list", "/object"]) {
+        const answer = await fetch(base + url);
+        await answer.arrayBuffer();
+        expect(answer.headers.get("x-frame-options"), url).toBe("DENY");
+        expect(answer.headers.get("x-content-type-options"), url).toBe("nosniff");
+        expect(answer.headers.get("cache-control"), url).toBe(url === "/api/list" ? "max-age=5" : null);
       }
     } finally {
       await new Promise((resolve) => server.close(resolve));

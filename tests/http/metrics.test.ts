@@ -1,6 +1,7 @@
+import { Histogram, Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { METRICS_CONCERTS_MAX } from "../../src/http/engine-metrics.ts";
-import { OTHER_LABEL, UNMATCHED_ROUTE_LABEL } from "../../src/http/metrics.ts";
+import { observedSeries, OTHER_LABEL, UNMATCHED_ROUTE_LABEL } from "../../src/http/metrics.ts";
 import {
   activeToken,
   bookingSetup,
@@ -95,6 +96,33 @@ describe("metric names", () => {
       expect(later, `${sample.name}${JSON.stringify(sample.labels)}`).toBeGreaterThanOrEqual(sample.value);
     }
     expect(valueOf(after, "app_sales_total")).toBe(2);
+  });
+});
+
+describe("the request duration histogram", () => {
+  it("reports the same buckets, sum and count as prom-client's own observe", async () => {
+    const buckets = [0.0005, 0.001, 0.0025, 0.5, 1, 2.5];
+    const registry = new Registry();
+    const histogram = (name: string) =>
+      new Histogram({ name, help: "h", labelNames: ["route", "status"], buckets, registers: [registry] });
+    const fast = histogram("fast_seconds");
+    const reference = histogram("reference_seconds");
+    const values = [0, 0.0004, 0.0005, 0.0006, 0.001, 0.3, 1, 2.5, 2.6, 40];
+    for (const [route, status] of [
+      ["/a", "200"],
+      ["/b", "404"],
+    ] as const) {
+      const series = observedSeries(fast, buckets, { route, status });
+      for (const value of values) {
+        series.observe(value);
+        reference.observe({ route, status }, value);
+      }
+    }
+    const text = async (name: string) => (await registry.getSingleMetricAsString(name)).replaceAll(name, "x");
+    expect(await text("fast_seconds")).toBe(await text("reference_seconds"));
+    expect(await text("fast_seconds")).toContain('x_bucket{le="0.0005",route="/a",status="200"} 3');
+    const series = observedSeries(histogram("refused_seconds"), buckets, { route: "/a", status: "200" });
+    expect(() => series.observe(Number.NaN)).toThrow(TypeError);
   });
 });
 

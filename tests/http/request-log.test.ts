@@ -3,7 +3,8 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { SimulatedClock } from "../../src/actors/clock.ts";
 import { ID_LENGTH } from "../../src/actors/ids.ts";
 import { loadConfig } from "../../src/config.ts";
-import { configSummary, logJournalFailure, replayProgressLine } from "../../src/logging.ts";
+import { pino } from "pino";
+import { configSummary, logJournalFailure, replayProgressLine, writeRequestLine } from "../../src/logging.ts";
 import { REQUEST_ID_CHARS_MAX } from "../../src/http/request-log.ts";
 import { readResult, requestInit, type HttpResult, type RequestOptions } from "../../support/http.ts";
 import { ADMIN_TOKEN, T0_MS, startEngineApp, type EngineApp } from "../support/app-harness.ts";
@@ -180,6 +181,31 @@ describe("the request's log line", () => {
     expect(lineOf(app, "probe")).toMatchObject({ level: "debug", status: 200, route: "/health" });
     expect(lineOf(app, "ready")).toMatchObject({ level: "debug", status: 200, route: "/health/ready" });
     expect(app.errors).toEqual([]);
+  });
+});
+
+describe("the request line as written", () => {
+  it("is the line pino writes for the same fields, valid JSON for any printable id, quotes and backslashes included", () => {
+    const lines: string[] = [];
+    const logger = pino(
+      { level: "debug", formatters: { level: (label) => ({ level: label }) }, timestamp: () => `,"time":1` },
+      { write: (line: string) => lines.push(line) },
+    );
+    const printable = Array.from({ length: 0x7f - 0x20 }, (_, i) => String.fromCharCode(0x20 + i)).join("");
+    const ids = ['a"b', "a\\b", '\\"', printable, "x".repeat(128)];
+    for (const id of ids) {
+      for (const level of ["info", "warn", "debug"] as const) {
+        lines.length = 0;
+        logger[level](
+          { requestId: id, method: "POST", route: "/api/v1/reservations", status: 201, durationMs: 1.5 },
+          "request",
+        );
+        writeRequestLine(logger, level, id, "POST", "/api/v1/reservations", 201, 1.5);
+        expect(lines).toHaveLength(2);
+        expect(lines[1]).toBe(lines[0]);
+        expect(JSON.parse(lines[1] as string)).toMatchObject({ level, requestId: id, msg: "request" });
+      }
+    }
   });
 });
 
