@@ -26,7 +26,7 @@ import {
   type WaitingRoomSettings,
   type WaitingRoomStats,
 } from "../engine/waiting-room/index.ts";
-import type { LedgerTransaction } from "../engine/wallet.ts";
+import { spendableBalance, type LedgerTransaction } from "../engine/wallet.ts";
 import type { JournalStats } from "../persistence/journal.ts";
 import type { RecoveredState } from "../persistence/recovery.ts";
 import { Mailbox } from "./mailbox.ts";
@@ -232,7 +232,8 @@ export class Engine {
   }
 
   balance(userId: string): Promise<Result<number>> {
-    return this.walletActor(userId).read(userId, (wallet) => wallet.balance);
+    // What the user can spend: funds reserved by a cross-shard payment in flight are not.
+    return this.walletActor(userId).read(userId, spendableBalance);
   }
 
   /** The newest `limit` ledger lines, newest first. */

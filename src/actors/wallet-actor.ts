@@ -29,7 +29,7 @@ export class WalletActor {
       keyedTurn(this.runtime, ctx, userId, keyed, () =>
         this.runtime.applyDecision(
           decideWallet(this.wallet(userId), { type: "ChargeBalance", userId, amount }, ctx),
-          chargeReceiptOf,
+          (events) => chargeReceiptOf(events, this.wallet(userId)),
         ),
       ),
     );
