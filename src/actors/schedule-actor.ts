@@ -163,12 +163,16 @@ export class ScheduleActor {
       }
       const room = roomOfToken(this.runtime.state, token);
       assert(room !== undefined, "a known token has a waiting room");
+      // A keyed retry names the payment it started; as for a one-entry payment, it is answered even
+      // when it comes with another token of the same user (the first was checked, and may be spent).
+      const known =
+        paymentId === undefined ? undefined : this.runtime.state.paymentSagas.sagas.get(paymentId);
       const command: StartPayment = {
         type: "StartPayment",
         paymentId: paymentId ?? ctx.newId(),
         userId,
         reservationId,
-        token,
+        token: known?.userId === userId && known.reservationId === reservationId ? known.token : token,
       };
       return this.runtime.applyDecision(
         decidePaymentSaga(this.runtime.state.paymentSagas, this.state, room, command, ctx),
