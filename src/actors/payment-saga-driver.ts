@@ -176,6 +176,11 @@ export class PaymentSagaDriver {
   }
 
   #onAnswer(paymentId: string, answer: FundsAnswer): void {
+    if (this.#stopped) {
+      // The engine is closing its journal; a restart resends what the saga still needs.
+      this.#sending.delete(paymentId);
+      return;
+    }
     const command = commandOnFundsAnswer(this.runtime.state.paymentSagas, answer);
     const saga = this.runtime.state.paymentSagas.sagas.get(paymentId);
     const actor = saga === undefined ? undefined : this.actorOf(saga.scheduleId);
