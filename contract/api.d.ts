@@ -390,7 +390,7 @@ export interface components {
          *     | `HOLD_LIMIT_REACHED` | 409 | The user would hold or own more seats of the schedule than a user may. |
          *     | `RESERVATION_NOT_HELD` | 409 | The reservation is no longer held: it was paid, cancelled or has expired. |
          *     | `ALREADY_PAID` | 409 | The reservation is already paid. |
-         *     | `PAYMENT_IN_PROGRESS` | 409 | Another payment of this reservation is under way; retry with its payment to get its outcome, or after it ends. |
+         *     | `PAYMENT_IN_PROGRESS` | 409 | Another payment of this reservation is under way, or (in a cluster) this payment waits for the shard of the payer's wallet and goes on; retry with the same Idempotency-Key to get its outcome, or after it ends. |
          *     | `FUNDS_NOT_RESERVED` | 409 | The payment has no funds reserved in the wallet to take (a message between shards out of turn); nothing changed. |
          *     | `FUNDS_PENDING_LIMIT_REACHED` | 409 | The wallet already has as many payments in flight as it may; the payment was aborted and no money was taken. |
          *     | `HOLD_EXPIRED` | 410 | The hold expired or was cancelled before the payment; no money was taken. |
@@ -401,7 +401,7 @@ export interface components {
          *     | `OVERLOADED` | 503 | Too many requests wait for the same resource, or the waiting room is full; retry after `Retry-After` seconds. |
          *     | `JOURNAL_UNAVAILABLE` | 503 | The journal cannot make changes durable (a failed disk, say); nothing was changed. Retry on another server. |
          *     | `DRAINING` | 503 | The server is draining before it stops; send requests to another server. |
-         *     | `SHARD_UNAVAILABLE` | 503 | Only in a cluster: the shard that owns this key (or, for a list, one of the shards it spans) is down or restarting, the key belongs to another shard than the one asked, or the payment's wallet lives on another shard (cross-shard payments are not available yet); retry after `Retry-After` seconds. |
+         *     | `SHARD_UNAVAILABLE` | 503 | Only in a cluster: the shard that owns this key (or, for a list, one of the shards it spans) is down or restarting, or the key belongs to another shard than the one asked; retry after `Retry-After` seconds. |
          * @enum {string}
          */
         ErrorCode: "VALIDATION_FAILED" | "TOKEN_INVALID" | "TOKEN_EXPIRED" | "ADMIN_UNAUTHORIZED" | "INSUFFICIENT_BALANCE" | "TOKEN_NOT_ACTIVE" | "TOKEN_CONCERT_MISMATCH" | "NOT_OWNER" | "ADMIN_DISABLED" | "NOT_FOUND" | "CONCERT_NOT_FOUND" | "SCHEDULE_NOT_FOUND" | "SEAT_NOT_FOUND" | "RESERVATION_NOT_FOUND" | "PAYMENT_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "SEAT_UNAVAILABLE" | "HOLD_LIMIT_REACHED" | "RESERVATION_NOT_HELD" | "ALREADY_PAID" | "PAYMENT_IN_PROGRESS" | "FUNDS_NOT_RESERVED" | "FUNDS_PENDING_LIMIT_REACHED" | "HOLD_EXPIRED" | "PAYLOAD_TOO_LARGE" | "BALANCE_LIMIT_EXCEEDED" | "IDEMPOTENCY_KEY_REUSED" | "INTERNAL_ERROR" | "OVERLOADED" | "JOURNAL_UNAVAILABLE" | "DRAINING" | "SHARD_UNAVAILABLE";
@@ -770,7 +770,7 @@ export interface operations {
              *
              *     `JOURNAL_UNAVAILABLE`: The journal cannot make changes durable (a failed disk, say); nothing was changed. Retry on another server.
              *
-             *     `SHARD_UNAVAILABLE`: Only in a cluster: the shard that owns this key (or, for a list, one of the shards it spans) is down or restarting, the key belongs to another shard than the one asked, or the payment's wallet lives on another shard (cross-shard payments are not available yet); retry after `Retry-After` seconds.
+             *     `SHARD_UNAVAILABLE`: Only in a cluster: the shard that owns this key (or, for a list, one of the shards it spans) is down or restarting, or the key belongs to another shard than the one asked; retry after `Retry-After` seconds.
              */
             503: {
                 headers: {
@@ -878,7 +878,7 @@ export interface operations {
              *
              *     `JOURNAL_UNAVAILABLE`: The journal cannot make changes durable (a failed disk, say); nothing was changed. Retry on another server.
              *
-             *     `SHARD_UNAVAILABLE`: Only in a cluster: the shard that owns this key (or, for a list, one of the shards it spans) is down or restarting, the key belongs to another shard than the one asked, or the payment's wallet lives on another shard (cross-shard payments are not available yet); retry after `Retry-After` seconds.
+             *     `SHARD_UNAVAILABLE`: Only in a cluster: the shard that owns this key (or, for a list, one of the shards it spans) is down or restarting, or the key belongs to another shard than the one asked; retry after `Retry-After` seconds.
              */
             503: {
                 headers: {
@@ -999,7 +999,7 @@ export interface operations {
              *
              *     `JOURNAL_UNAVAILABLE`: The journal cannot make changes durable (a failed disk, say); nothing was changed. Retry on another server.
              *
-             *     `SHARD_UNAVAILABLE`: Only in a cluster: the shard that owns this key (or, for a list, one of the shards it spans) is down or restarting, the key belongs to another shard than the one asked, or the payment's wallet lives on another shard (cross-shard payments are not available yet); retry after `Retry-After` seconds.
+             *     `SHARD_UNAVAILABLE`: Only in a cluster: the shard that owns this key (or, for a list, one of the shards it spans) is down or restarting, or the key belongs to another shard than the one asked; retry after `Retry-After` seconds.
              */
             503: {
                 headers: {
@@ -1083,7 +1083,7 @@ export interface operations {
              *
              *     `JOURNAL_UNAVAILABLE`: The journal cannot make changes durable (a failed disk, say); nothing was changed. Retry on another server.
              *
-             *     `SHARD_UNAVAILABLE`: Only in a cluster: the shard that owns this key (or, for a list, one of the shards it spans) is down or restarting, the key belongs to another shard than the one asked, or the payment's wallet lives on another shard (cross-shard payments are not available yet); retry after `Retry-After` seconds.
+             *     `SHARD_UNAVAILABLE`: Only in a cluster: the shard that owns this key (or, for a list, one of the shards it spans) is down or restarting, or the key belongs to another shard than the one asked; retry after `Retry-After` seconds.
              */
             503: {
                 headers: {
@@ -1204,7 +1204,7 @@ export interface operations {
              *
              *     `JOURNAL_UNAVAILABLE`: The journal cannot make changes durable (a failed disk, say); nothing was changed. Retry on another server.
              *
-             *     `SHARD_UNAVAILABLE`: Only in a cluster: the shard that owns this key (or, for a list, one of the shards it spans) is down or restarting, the key belongs to another shard than the one asked, or the payment's wallet lives on another shard (cross-shard payments are not available yet); retry after `Retry-After` seconds.
+             *     `SHARD_UNAVAILABLE`: Only in a cluster: the shard that owns this key (or, for a list, one of the shards it spans) is down or restarting, or the key belongs to another shard than the one asked; retry after `Retry-After` seconds.
              */
             503: {
                 headers: {
@@ -1335,7 +1335,7 @@ export interface operations {
              *
              *     `JOURNAL_UNAVAILABLE`: The journal cannot make changes durable (a failed disk, say); nothing was changed. Retry on another server.
              *
-             *     `SHARD_UNAVAILABLE`: Only in a cluster: the shard that owns this key (or, for a list, one of the shards it spans) is down or restarting, the key belongs to another shard than the one asked, or the payment's wallet lives on another shard (cross-shard payments are not available yet); retry after `Retry-After` seconds.
+             *     `SHARD_UNAVAILABLE`: Only in a cluster: the shard that owns this key (or, for a list, one of the shards it spans) is down or restarting, or the key belongs to another shard than the one asked; retry after `Retry-After` seconds.
              */
             503: {
                 headers: {
@@ -1501,7 +1501,7 @@ export interface operations {
              *
              *     `JOURNAL_UNAVAILABLE`: The journal cannot make changes durable (a failed disk, say); nothing was changed. Retry on another server.
              *
-             *     `SHARD_UNAVAILABLE`: Only in a cluster: the shard that owns this key (or, for a list, one of the shards it spans) is down or restarting, the key belongs to another shard than the one asked, or the payment's wallet lives on another shard (cross-shard payments are not available yet); retry after `Retry-After` seconds.
+             *     `SHARD_UNAVAILABLE`: Only in a cluster: the shard that owns this key (or, for a list, one of the shards it spans) is down or restarting, or the key belongs to another shard than the one asked; retry after `Retry-After` seconds.
              */
             503: {
                 headers: {
@@ -1673,7 +1673,7 @@ export interface operations {
              *
              *     `JOURNAL_UNAVAILABLE`: The journal cannot make changes durable (a failed disk, say); nothing was changed. Retry on another server.
              *
-             *     `SHARD_UNAVAILABLE`: Only in a cluster: the shard that owns this key (or, for a list, one of the shards it spans) is down or restarting, the key belongs to another shard than the one asked, or the payment's wallet lives on another shard (cross-shard payments are not available yet); retry after `Retry-After` seconds.
+             *     `SHARD_UNAVAILABLE`: Only in a cluster: the shard that owns this key (or, for a list, one of the shards it spans) is down or restarting, or the key belongs to another shard than the one asked; retry after `Retry-After` seconds.
              */
             503: {
                 headers: {
@@ -1770,7 +1770,7 @@ export interface operations {
              *
              *     `JOURNAL_UNAVAILABLE`: The journal cannot make changes durable (a failed disk, say); nothing was changed. Retry on another server.
              *
-             *     `SHARD_UNAVAILABLE`: Only in a cluster: the shard that owns this key (or, for a list, one of the shards it spans) is down or restarting, the key belongs to another shard than the one asked, or the payment's wallet lives on another shard (cross-shard payments are not available yet); retry after `Retry-After` seconds.
+             *     `SHARD_UNAVAILABLE`: Only in a cluster: the shard that owns this key (or, for a list, one of the shards it spans) is down or restarting, or the key belongs to another shard than the one asked; retry after `Retry-After` seconds.
              */
             503: {
                 headers: {
@@ -1914,7 +1914,7 @@ export interface operations {
              *
              *     `JOURNAL_UNAVAILABLE`: The journal cannot make changes durable (a failed disk, say); nothing was changed. Retry on another server.
              *
-             *     `SHARD_UNAVAILABLE`: Only in a cluster: the shard that owns this key (or, for a list, one of the shards it spans) is down or restarting, the key belongs to another shard than the one asked, or the payment's wallet lives on another shard (cross-shard payments are not available yet); retry after `Retry-After` seconds.
+             *     `SHARD_UNAVAILABLE`: Only in a cluster: the shard that owns this key (or, for a list, one of the shards it spans) is down or restarting, or the key belongs to another shard than the one asked; retry after `Retry-After` seconds.
              */
             503: {
                 headers: {
@@ -2028,7 +2028,7 @@ export interface operations {
              *
              *     `JOURNAL_UNAVAILABLE`: The journal cannot make changes durable (a failed disk, say); nothing was changed. Retry on another server.
              *
-             *     `SHARD_UNAVAILABLE`: Only in a cluster: the shard that owns this key (or, for a list, one of the shards it spans) is down or restarting, the key belongs to another shard than the one asked, or the payment's wallet lives on another shard (cross-shard payments are not available yet); retry after `Retry-After` seconds.
+             *     `SHARD_UNAVAILABLE`: Only in a cluster: the shard that owns this key (or, for a list, one of the shards it spans) is down or restarting, or the key belongs to another shard than the one asked; retry after `Retry-After` seconds.
              */
             503: {
                 headers: {
@@ -2255,7 +2255,7 @@ export interface operations {
              *
              *     `JOURNAL_UNAVAILABLE`: The journal cannot make changes durable (a failed disk, say); nothing was changed. Retry on another server.
              *
-             *     `SHARD_UNAVAILABLE`: Only in a cluster: the shard that owns this key (or, for a list, one of the shards it spans) is down or restarting, the key belongs to another shard than the one asked, or the payment's wallet lives on another shard (cross-shard payments are not available yet); retry after `Retry-After` seconds.
+             *     `SHARD_UNAVAILABLE`: Only in a cluster: the shard that owns this key (or, for a list, one of the shards it spans) is down or restarting, or the key belongs to another shard than the one asked; retry after `Retry-After` seconds.
              */
             503: {
                 headers: {
@@ -2377,7 +2377,7 @@ export interface operations {
              *
              *     `JOURNAL_UNAVAILABLE`: The journal cannot make changes durable (a failed disk, say); nothing was changed. Retry on another server.
              *
-             *     `SHARD_UNAVAILABLE`: Only in a cluster: the shard that owns this key (or, for a list, one of the shards it spans) is down or restarting, the key belongs to another shard than the one asked, or the payment's wallet lives on another shard (cross-shard payments are not available yet); retry after `Retry-After` seconds.
+             *     `SHARD_UNAVAILABLE`: Only in a cluster: the shard that owns this key (or, for a list, one of the shards it spans) is down or restarting, or the key belongs to another shard than the one asked; retry after `Retry-After` seconds.
              */
             503: {
                 headers: {
@@ -2569,7 +2569,7 @@ export interface operations {
              *
              *     `JOURNAL_UNAVAILABLE`: The journal cannot make changes durable (a failed disk, say); nothing was changed. Retry on another server.
              *
-             *     `SHARD_UNAVAILABLE`: Only in a cluster: the shard that owns this key (or, for a list, one of the shards it spans) is down or restarting, the key belongs to another shard than the one asked, or the payment's wallet lives on another shard (cross-shard payments are not available yet); retry after `Retry-After` seconds.
+             *     `SHARD_UNAVAILABLE`: Only in a cluster: the shard that owns this key (or, for a list, one of the shards it spans) is down or restarting, or the key belongs to another shard than the one asked; retry after `Retry-After` seconds.
              */
             503: {
                 headers: {
@@ -2681,7 +2681,7 @@ export interface operations {
              *
              *     `JOURNAL_UNAVAILABLE`: The journal cannot make changes durable (a failed disk, say); nothing was changed. Retry on another server.
              *
-             *     `SHARD_UNAVAILABLE`: Only in a cluster: the shard that owns this key (or, for a list, one of the shards it spans) is down or restarting, the key belongs to another shard than the one asked, or the payment's wallet lives on another shard (cross-shard payments are not available yet); retry after `Retry-After` seconds.
+             *     `SHARD_UNAVAILABLE`: Only in a cluster: the shard that owns this key (or, for a list, one of the shards it spans) is down or restarting, or the key belongs to another shard than the one asked; retry after `Retry-After` seconds.
              */
             503: {
                 headers: {
@@ -2923,7 +2923,7 @@ export interface operations {
              *
              *     `JOURNAL_UNAVAILABLE`: The journal cannot make changes durable (a failed disk, say); nothing was changed. Retry on another server.
              *
-             *     `SHARD_UNAVAILABLE`: Only in a cluster: the shard that owns this key (or, for a list, one of the shards it spans) is down or restarting, the key belongs to another shard than the one asked, or the payment's wallet lives on another shard (cross-shard payments are not available yet); retry after `Retry-After` seconds.
+             *     `SHARD_UNAVAILABLE`: Only in a cluster: the shard that owns this key (or, for a list, one of the shards it spans) is down or restarting, or the key belongs to another shard than the one asked; retry after `Retry-After` seconds.
              */
             503: {
                 headers: {

@@ -18,18 +18,21 @@ import {
   type Reservation,
   type SeatStatusName,
 } from "../engine/schedule.ts";
-import { refuseMissingTarget, type IdempotencyKey } from "../engine/token-access.ts";
+import { refuseMissingTarget, roomOfToken, type IdempotencyKey } from "../engine/token-access.ts";
 import {
   tokenConcertId,
+  tokenHolder,
   waitingRoomStats,
   type TokenView,
   type WaitingRoomSettings,
   type WaitingRoomStats,
 } from "../engine/waiting-room/index.ts";
-import type { LedgerTransaction } from "../engine/wallet.ts";
+import { spendableBalance, type LedgerTransaction } from "../engine/wallet.ts";
 import type { JournalStats } from "../persistence/journal.ts";
 import type { RecoveredState } from "../persistence/recovery.ts";
+import type { FundsAnswer, FundsCommand } from "../engine/wallet-reservation.ts";
 import { Mailbox } from "./mailbox.ts";
+import { PaymentSagaDriver, type CrossShardPayments } from "./payment-saga-driver.ts";
 import type { ActorRuntime } from "./runtime.ts";
 import { ScheduleActor } from "./schedule-actor.ts";
 import { WalletActor, walletShardOf } from "./wallet-actor.ts";
@@ -37,6 +40,7 @@ import { WaitingRoomActor, type IssuedToken } from "./waiting-room-actor.ts";
 
 export type { TokenView } from "../engine/waiting-room/index.ts";
 export type { IssuedToken } from "./waiting-room-actor.ts";
+export type { CrossShardPayments, FundsTransport } from "./payment-saga-driver.ts";
 
 export interface ScheduleSummary {
   readonly scheduleId: string;
@@ -91,6 +95,8 @@ export class Engine {
   private readonly schedules = new Map<string, ScheduleActor>();
   private readonly rooms = new Map<string, WaitingRoomActor>();
   private readonly wallets: WalletActor[];
+  /** Set once the engine is a shard of a cluster that pays from wallets on other shards. */
+  private sagas: PaymentSagaDriver | undefined;
 
   constructor(
     private readonly runtime: ActorRuntime,
@@ -123,6 +129,26 @@ export class Engine {
         throw new Error(`cannot apply the waiting-room settings: ${result.rejection.message}`);
       }
     }
+  }
+
+  /**
+   * Makes this engine a shard that pays from wallets on other shards: a payment whose wallet is
+   * elsewhere becomes a saga this shard coordinates (payment-saga.ts). Resumes at once every saga the
+   * journal left unsettled. A single node never calls this, and pays as it always has.
+   */
+  enableCrossShardPayments(payments: CrossShardPayments): void {
+    assert(this.sagas === undefined, "cross-shard payments are enabled once");
+    this.sagas = new PaymentSagaDriver(
+      this.runtime,
+      (scheduleId) => this.schedules.get(scheduleId),
+      payments,
+    );
+    this.sagas.start();
+  }
+
+  /** A step of a cross-shard payment at the payer's wallet, which lives here (sent by the coordinator). */
+  funds(command: FundsCommand): Promise<Result<FundsAnswer>> {
+    return this.walletActor(command.userId).funds(command);
   }
 
   // Catalog.
@@ -232,7 +258,8 @@ export class Engine {
   }
 
   balance(userId: string): Promise<Result<number>> {
-    return this.walletActor(userId).read(userId, (wallet) => wallet.balance);
+    // What the user can spend: funds reserved by a cross-shard payment in flight are not.
+    return this.walletActor(userId).read(userId, spendableBalance);
   }
 
   /** The newest `limit` ledger lines, newest first. */
@@ -263,7 +290,10 @@ export class Engine {
       : actor.cancel(token, reservationId);
   }
 
-  /** Pays a held reservation from the balance, books its seats and spends the token, in one turn. */
+  /**
+   * Pays a held reservation from the balance, books its seats and spends the token: in one turn when
+   * the payer's wallet is here (always, on a single node), else through a saga with the wallet's shard.
+   */
   pay(
     token: string | undefined,
     reservationId: string,
@@ -273,11 +303,14 @@ export class Engine {
     if (actor === undefined) {
       return this.refuseMissing(token, RESERVATION_NOT_FOUND);
     }
-    return actor.pay(
-      token,
-      reservationId,
-      keyed(idempotencyKey, () => REQUEST_FINGERPRINT.payment(reservationId)),
-    );
+    const key = keyed(idempotencyKey, () => REQUEST_FINGERPRINT.payment(reservationId));
+    // Whose token it is never changes, so it may be read outside the turn that checks the token.
+    const room = roomOfToken(this.runtime.state, token);
+    const payer = room === undefined || token === undefined ? undefined : tokenHolder(room, token);
+    if (this.sagas === undefined || payer === undefined || this.sagas.payments.walletIsLocal(payer)) {
+      return actor.pay(token, reservationId, key);
+    }
+    return this.sagas.pay(actor, token as string, reservationId, payer, key);
   }
 
   reservation(reservationId: string): Promise<Result<Reservation>> {
@@ -370,6 +403,7 @@ export class Engine {
 
   /** Stops timers, then commits what is pending and closes the journal. */
   async stop(): Promise<void> {
+    this.sagas?.stop();
     for (const room of this.rooms.values()) {
       room.stop();
     }

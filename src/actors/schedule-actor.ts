@@ -1,5 +1,12 @@
 import { assert, type Result } from "../engine/decider.ts";
-import { scheduleOf } from "../engine/engine-state.ts";
+import { scheduleOf, waitingRoomOf, type EngineEvent } from "../engine/engine-state.ts";
+import {
+  abortsDue,
+  decidePaymentSaga,
+  type PaymentSaga,
+  type PaymentSagaCommand,
+  type StartPayment,
+} from "../engine/payment-saga.ts";
 import { decidePayment } from "../engine/payment.ts";
 import { paymentReceiptOf, type PaymentReceipt } from "../engine/receipts.ts";
 import {
@@ -10,13 +17,18 @@ import {
   type Reservation,
   type ScheduleState,
 } from "../engine/schedule.ts";
-import { roomOfToken } from "../engine/token-access.ts";
+import { decideKeyedRepeat, roomOfToken } from "../engine/token-access.ts";
 import { initialWalletState } from "../engine/wallet.ts";
 import type { CancelTimer } from "./clock.ts";
 import { HOLD_KIND, PAYMENT_KIND, tokenTurn, type IdempotencyKey } from "./keyed-turn.ts";
 import { Mailbox } from "./mailbox.ts";
 import { MinHeap } from "./min-heap.ts";
 import type { ActorRuntime } from "./runtime.ts";
+
+/** How a cross-shard payment's first turn ended: a keyed repeat's recorded receipt, or its saga. */
+export type PaymentStart =
+  | { readonly kind: "receipt"; readonly receipt: PaymentReceipt }
+  | { readonly kind: "saga"; readonly paymentId: string };
 
 /**
  * The actor of one schedule (one performance date). It owns the schedule's seat map and
@@ -119,6 +131,93 @@ export class ScheduleActor {
         );
       }),
     );
+  }
+
+  /**
+   * Starts a payment whose wallet lives on another shard (the saga of payment-saga.ts, coordinated
+   * here): one turn checks a keyed repeat of a one-shard payment, then decides `StartPayment` (which
+   * answers a saga it already knows, by `paymentId`, before any other check) and journals
+   * `PaymentStarted`. The caller drives the saga on once this is durable.
+   */
+  startPayment(
+    token: string,
+    reservationId: string,
+    userId: string,
+    paymentId: string | undefined,
+    idempotencyKey?: IdempotencyKey,
+  ): Promise<Result<PaymentStart>> {
+    return this.mailbox.post((ctx) => {
+      const repeat =
+        idempotencyKey === undefined
+          ? undefined
+          : decideKeyedRepeat(this.runtime.state, userId, idempotencyKey);
+      if (repeat?.kind === "refused") {
+        return { ok: false, rejection: repeat.rejection };
+      }
+      if (repeat?.kind === "replay") {
+        return {
+          ok: true,
+          events: [],
+          value: { kind: "receipt", receipt: PAYMENT_KIND.untag(repeat.result) },
+        };
+      }
+      const room = roomOfToken(this.runtime.state, token);
+      assert(room !== undefined, "a known token has a waiting room");
+      // A keyed retry names the payment it started; as for a one-entry payment, it is answered even
+      // when it comes with another token of the same user (the first was checked, and may be spent).
+      const known =
+        paymentId === undefined ? undefined : this.runtime.state.paymentSagas.sagas.get(paymentId);
+      const command: StartPayment = {
+        type: "StartPayment",
+        paymentId: paymentId ?? ctx.newId(),
+        userId,
+        reservationId,
+        token: known?.userId === userId && known.reservationId === reservationId ? known.token : token,
+      };
+      return this.runtime.applyDecision(
+        decidePaymentSaga(this.runtime.state.paymentSagas, this.state, room, command, ctx),
+        (): PaymentStart => ({ kind: "saga", paymentId: command.paymentId }),
+      );
+    });
+  }
+
+  /**
+   * A later step of a saga of this schedule (the sale, an abort, the settlement), as a message the
+   * saga's driver sends: never refused for a full mailbox, since nobody else would retry it; such
+   * messages are bounded by the sagas in flight, which the holds bound. Answers the saga after it.
+   */
+  sagaStep(command: PaymentSagaCommand): Promise<Result<PaymentSaga | undefined>> {
+    return this.mailbox.postToSelf((ctx) =>
+      this.runtime.applyDecision(
+        decidePaymentSaga(
+          this.runtime.state.paymentSagas,
+          this.state,
+          waitingRoomOf(this.runtime.state, this.state.concertId),
+          command,
+          ctx,
+        ),
+        () => this.runtime.state.paymentSagas.sagas.get(command.paymentId),
+      ),
+    );
+  }
+
+  /** Aborts, in one turn, every saga of this schedule whose hold has ended; answers their payment ids. */
+  abortEndedHolds(): Promise<Result<string[]>> {
+    return this.mailbox.postToSelf((ctx) => {
+      const sagas = this.runtime.state.paymentSagas;
+      const room = waitingRoomOf(this.runtime.state, this.state.concertId);
+      const events: EngineEvent[] = [];
+      const aborted: string[] = [];
+      for (const abort of abortsDue(sagas, this.state, ctx.nowMs)) {
+        const decision = decidePaymentSaga(sagas, this.state, room, abort, ctx);
+        if (decision.ok && decision.events.length > 0) {
+          this.runtime.apply(decision.events);
+          events.push(...decision.events);
+          aborted.push(abort.paymentId);
+        }
+      }
+      return { ok: true, events, value: aborted };
+    });
   }
 
   /** Runs a read of this schedule in turn with its writes, answered once what it saw is durable. */

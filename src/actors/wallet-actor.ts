@@ -1,6 +1,13 @@
 import type { Result } from "../engine/decider.ts";
 import { chargeReceiptOf, type ChargeReceipt } from "../engine/receipts.ts";
+import { assert } from "../engine/decider.ts";
 import { decideWallet, initialWalletState, type WalletState } from "../engine/wallet.ts";
+import {
+  decideFunds,
+  fundsAnswerOf,
+  type FundsAnswer,
+  type FundsCommand,
+} from "../engine/wallet-reservation.ts";
 import { CHARGE_KIND, keyedTurn, type IdempotencyKey } from "./keyed-turn.ts";
 import { Mailbox } from "./mailbox.ts";
 import type { ActorRuntime } from "./runtime.ts";
@@ -29,9 +36,24 @@ export class WalletActor {
       keyedTurn(this.runtime, ctx, userId, keyed, () =>
         this.runtime.applyDecision(
           decideWallet(this.wallet(userId), { type: "ChargeBalance", userId, amount }, ctx),
-          chargeReceiptOf,
+          (events) => chargeReceiptOf(events, this.wallet(userId)),
         ),
       ),
+    );
+  }
+
+  /**
+   * A step of a cross-shard payment at the payer's wallet (reserve, post or void), sent by the shard
+   * that coordinates it. The wallet's outcome is journaled before it is answered, and a repeat is
+   * answered with the journaled outcome, so the coordinator may send a message as often as it needs to.
+   */
+  funds(command: FundsCommand): Promise<Result<FundsAnswer>> {
+    return this.mailbox.post((ctx) =>
+      this.runtime.applyDecision(decideFunds(this.wallet(command.userId), command, ctx), () => {
+        const answer = fundsAnswerOf(this.wallet(command.userId), command.paymentId);
+        assert(answer !== undefined, `payment ${command.paymentId} has an outcome once decided`);
+        return answer;
+      }),
     );
   }
 

@@ -28,8 +28,8 @@ const STALE_CONNECTION_CODES: ReadonlySet<string> = new Set(["ECONNRESET", "EPIP
 /**
  * Shard-to-shard HTTP calls over kept-alive connections (one `http.Agent` for every peer), each
  * bounded by `PEER_REQUEST_TIMEOUT_MS` from start to the last byte. A call that meets a connection the
- * peer closed meanwhile (it restarted) is tried once more; only reads and token issues go through here,
- * and both are safe to repeat.
+ * peer closed meanwhile (it restarted) is tried once more; only reads, token issues and the steps of
+ * cross-shard payments (idempotent by payment id) go through here, and all are safe to repeat.
  */
 export class PeerClient {
   readonly #agent = new http.Agent({ keepAlive: true, maxSockets: PEER_SOCKETS_MAX });

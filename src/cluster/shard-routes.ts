@@ -1,8 +1,9 @@
 /**
  * What makes one server a shard of a cluster, on the HTTP side: it refuses keys another shard owns,
- * forwards a token request for another shard's concert to that shard, refuses a payment whose wallet
- * lives elsewhere (until the cross-shard saga exists), and answers the lists that span shards by asking
- * every peer over internal endpoints and merging their answers in the single node's order.
+ * forwards a token request for another shard's concert to that shard, carries the messages of
+ * cross-shard payments between the coordinating shard and the wallet's (an internal endpoint here, a
+ * transport for the engine's saga driver), and answers the lists that span shards by asking every
+ * peer over internal endpoints and merging their answers in the single node's order.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { OpenAPIHono } from "@hono/zod-openapi";
@@ -10,10 +11,11 @@ import type { Context, MiddlewareHandler } from "hono";
 import type { Engine } from "../actors/engine.ts";
 import type { ShardConfig } from "../config.ts";
 import type { Result } from "../engine/decider.ts";
+import type { FundsAnswer, FundsCommand } from "../engine/wallet-reservation.ts";
 import { sendError, sendRejection } from "../http/errors.ts";
 import { bearerToken } from "../http/respond.ts";
 import { reservationView } from "../http/views.ts";
-import { shardOfKey, walletShardOf } from "./ownership.ts";
+import { shardOfKey, shardTag, walletShardOf } from "./ownership.ts";
 import { PeerClient, SHARD_SECRET_HEADER } from "./peer-client.ts";
 
 /** Where a shard's internal endpoints live; HAProxy denies this prefix to clients. */
@@ -210,45 +212,36 @@ export function shardRoutes(config: ShardConfig, engine: Engine): ShardRoutes {
       }
     }
     if (method === "POST" && path === PAYMENTS_PATH) {
+      // A payment whose wallet lives on another shard is a saga the engine coordinates from here.
       const reservationId = stringField(await jsonOf(c), "reservationId");
-      if (reservationId !== undefined) {
-        const owner = shardOfKey(reservationId);
-        if (owner !== undefined && owner !== me) {
-          return refuseForeign(c, "reservation", reservationId, owner);
-        }
-        const refused = await refuseCrossShardPayment(c, reservationId);
-        if (refused !== undefined) {
-          return refused;
-        }
+      const owner = reservationId === undefined ? undefined : shardOfKey(reservationId);
+      if (owner !== undefined && owner !== me) {
+        return refuseForeign(c, "reservation", reservationId ?? "", owner);
       }
     }
     return next();
   };
 
-  /**
-   * The payer's wallet must be on this shard: the payment is then today's one atomic journal entry.
-   * Paying from a wallet on another shard needs the two-phase saga, which is not built yet; until it
-   * is, such a payment is refused rather than taken from a local wallet that is not the user's.
-   */
-  const refuseCrossShardPayment = async (
-    c: Context,
-    reservationId: string,
-  ): Promise<Response | undefined> => {
-    const found = await engine.reservation(reservationId);
-    if (!found.ok) {
-      return undefined;
+  /** Sends a step of a cross-shard payment to the shard of the payer's wallet, and reads its answer. */
+  const sendFunds = async (command: FundsCommand): Promise<FundsAnswer> => {
+    const owner = walletShardOf(command.userId, shards);
+    const answer = await client.request(`${config.peers[owner] as string}${INTERNAL_PREFIX}/funds`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(command),
+    });
+    if (answer.status !== 200) {
+      throw new Error(`shard ${owner} answered ${answer.status} to ${command.type}: ${answer.body}`);
     }
-    const owner = walletShardOf(found.value.userId, shards);
-    if (owner === me) {
-      return undefined;
-    }
-    return sendError(
-      c,
-      "SHARD_UNAVAILABLE",
-      `the wallet of user ${found.value.userId} lives on shard ${owner} and the reservation on shard ${me}: ` +
-        "cross-shard payments are not available yet",
-    );
+    return JSON.parse(answer.body) as FundsAnswer;
   };
+
+  engine.enableCrossShardPayments({
+    walletIsLocal: (userId) => walletShardOf(userId, shards) === me,
+    transport: { send: sendFunds },
+    paymentIdOfKey: (userId, key) =>
+      `${shardTag(me)}pay-${createHash("sha256").update(`${userId}\u0000${key}`).digest("base64url").slice(0, 22)}`,
+  });
 
   const registerInternal = (app: OpenAPIHono): void => {
     const peersOnly: MiddlewareHandler = async (c, next) =>
@@ -257,6 +250,18 @@ export function shardRoutes(config: ShardConfig, engine: Engine): ShardRoutes {
     app.get(`${INTERNAL_PREFIX}/concerts`, async (c) => {
       const local = await localConcerts();
       return local.ok ? c.json({ items: local.value }, 200) : sendRejection(c, local.rejection);
+    });
+    app.post(`${INTERNAL_PREFIX}/funds`, async (c) => {
+      const command = fundsCommandOf(await jsonOf(c));
+      if (command === undefined) {
+        return sendError(c, "VALIDATION_FAILED", "not a funds command");
+      }
+      const owner = walletShardOf(command.userId, shards);
+      if (owner !== me) {
+        return refuseForeign(c, "the wallet of user", command.userId, owner);
+      }
+      const answered = await engine.funds(command);
+      return answered.ok ? c.json(answered.value, 200) : sendRejection(c, answered.rejection);
     });
     app.get(`${INTERNAL_PREFIX}/users/:userId/reservations`, async (c) => {
       const local = await localReservations(c.req.param("userId"));
@@ -301,6 +306,31 @@ async function jsonOf(c: Context): Promise<unknown> {
     return (await c.req.json()) as unknown;
   } catch {
     return undefined;
+  }
+}
+
+/** A funds command as the coordinating shard sends it (see `sendFunds`), or undefined. */
+function fundsCommandOf(body: unknown): FundsCommand | undefined {
+  const type = stringField(body, "type");
+  const paymentId = stringField(body, "paymentId");
+  const userId = stringField(body, "userId");
+  if (paymentId === undefined || userId === undefined) {
+    return undefined;
+  }
+  switch (type) {
+    case "ReserveFunds": {
+      const reservationId = stringField(body, "reservationId");
+      const amount = (body as Record<string, unknown>).amount;
+      return reservationId === undefined || typeof amount !== "number"
+        ? undefined
+        : { type, paymentId, userId, reservationId, amount };
+    }
+    case "PostFunds":
+    case "VoidFunds":
+      return { type, paymentId, userId };
+    case undefined:
+    default:
+      return undefined;
   }
 }
 

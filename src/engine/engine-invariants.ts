@@ -121,7 +121,8 @@ function checkSchedule(
     }
     const holder = holds.holder[slot] as number;
     seatsOfHolder[holder] = (seatsOfHolder[holder] as number) + seatNumbers.length;
-    if (reservation.status === "CONFIRMED") {
+    // A sale of a cross-shard payment is paid from a wallet on another shard, not from this ledger.
+    if (reservation.status === "CONFIRMED" && !paidAcrossShards(state, reservation.paymentId)) {
       confirmedAmountByUser.set(
         reservation.userId,
         (confirmedAmountByUser.get(reservation.userId) ?? 0) + reservation.amount,
@@ -231,10 +232,19 @@ function checkReservationIndex(state: EngineState, reservations: number): void {
 }
 
 /** The ledger adds up to the balance line by line, and what it paid equals what was confirmed. */
+/** Whether a confirmed reservation was sold by a saga this shard coordinated (its wallet is elsewhere). */
+function paidAcrossShards(state: EngineState, paymentId: string | null): boolean {
+  return paymentId !== null && state.paymentSagas.sagas.get(paymentId)?.outcome === "COMPLETED";
+}
+
 function checkWallet(wallet: WalletState, confirmedAmount: number): void {
   const where = `wallet ${wallet.userId}`;
   let balance = 0;
+  // Payments posted for cross-shard sales are ledger debits too, but their seats are on another shard.
   let paid = 0;
+  for (const outcome of wallet.fundsOutcomes?.values() ?? []) {
+    paid -= outcome.status === "POSTED" ? outcome.amount : 0;
+  }
   for (const transaction of wallet.transactions) {
     assert(
       Number.isSafeInteger(transaction.amount) && transaction.amount > 0,

@@ -6,6 +6,12 @@ import {
   type IdempotencyKeyRecorded,
   type IdempotencyState,
 } from "./idempotency.ts";
+import {
+  evolvePaymentSaga,
+  initialPaymentSagaState,
+  type PaymentSagaEvent,
+  type PaymentSagaState,
+} from "./payment-saga.ts";
 import type { KeyedResult } from "./receipts.ts";
 import {
   evolveSchedule,
@@ -30,7 +36,13 @@ import {
   type WaitingRoomSettings,
   type WaitingRoomState,
 } from "./waiting-room/index.ts";
-import { evolveWallet, initialWalletState, type WalletEvent, type WalletState } from "./wallet.ts";
+import {
+  evolveWallet,
+  initialWalletState,
+  type FundsEvent,
+  type WalletEvent,
+  type WalletState,
+} from "./wallet.ts";
 
 /**
  * Everything the engine knows, as plain data: it is what a snapshot holds and what replay rebuilds.
@@ -52,6 +64,11 @@ export interface EngineState {
    * the defaults from the environment, which apply to every setting not named here.
    */
   readonly waitingRoomOverrides: Map<string, Partial<WaitingRoomSettings>>;
+  /**
+   * The cross-shard payments this shard coordinated (payment-saga.ts), one state for every schedule of
+   * the shard. Empty on a single node and for payments whose wallet is local, which stay one entry.
+   */
+  readonly paymentSagas: PaymentSagaState;
 }
 
 /** The slots the reservation index starts with (see table-growth.ts for how it grows). */
@@ -104,7 +121,9 @@ export type EngineEvent =
   | WalletEvent
   | WaitingRoomEvent
   | WaitingRoomSettingsOverridden
-  | IdempotencyKeyRecorded<KeyedResult>;
+  | IdempotencyKeyRecorded<KeyedResult>
+  | PaymentSagaEvent
+  | FundsEvent;
 
 export function initialEngineState(): EngineState {
   return engineState(
@@ -120,6 +139,7 @@ export function initialEngineState(): EngineState {
       },
       waitingRooms: new Map(),
       waitingRoomOverrides: new Map(),
+      paymentSagas: initialPaymentSagaState(),
     },
     new Map(),
     {
@@ -135,8 +155,16 @@ export function initialEngineState(): EngineState {
  * The engine state as a snapshot stores it: without the lookups of the engine and of each schedule. They
  * are derived from the tables, and a decoded snapshot would hold a second copy of every id they hold.
  */
-export interface StoredEngineState extends Omit<EngineState, "schedules" | "reservationLookup"> {
+export interface StoredEngineState extends Omit<
+  EngineState,
+  "schedules" | "reservationLookup" | "paymentSagas"
+> {
   readonly schedules: Map<string, StoredScheduleState>;
+  /**
+   * The sagas by payment id; their indexes are derived (`restoreEngineState` rebuilds them). Absent
+   * from a snapshot written before cross-shard payments existed: a missing map means none.
+   */
+  readonly paymentSagas?: Pick<PaymentSagaState, "sagas">;
 }
 
 /** What a snapshot of `state` stores; it shares the state's tables, so encode it before the next turn. */
@@ -154,6 +182,7 @@ export function snapshotOf(state: EngineState): StoredEngineState {
     reservations: state.reservations,
     waitingRooms: state.waitingRooms,
     waitingRoomOverrides: state.waitingRoomOverrides,
+    paymentSagas: { sagas: state.paymentSagas.sagas },
   };
 }
 
@@ -170,7 +199,11 @@ export function restoreEngineState(stored: StoredEngineState): EngineState {
     newestOfUser: new Map(),
     previousOfUser: new Int32Array(reservations.slot.length),
   };
-  const state = engineState(stored, schedules, lookup);
+  const state = engineState(
+    { ...stored, paymentSagas: restorePaymentSagas(stored.paymentSagas) },
+    schedules,
+    lookup,
+  );
   for (let number = 0; number < reservations.count; number += 1) {
     const schedule = scheduleAt(state, reservations.scheduleOrdinal[number] as number);
     const slot = reservations.slot[number] as number;
@@ -182,9 +215,29 @@ export function restoreEngineState(stored: StoredEngineState): EngineState {
   return state;
 }
 
+/**
+ * The sagas a snapshot stored, with the indexes evolution keeps rebuilt from them: the sagas in
+ * flight by reservation, and the unsettled ones in the order they started (the map's order).
+ */
+function restorePaymentSagas(stored: StoredEngineState["paymentSagas"]): PaymentSagaState {
+  const state = initialPaymentSagaState();
+  for (const [paymentId, saga] of stored?.sagas ?? []) {
+    state.sagas.set(paymentId, saga);
+    if (saga.outcome === "PENDING") {
+      state.inFlightByReservation.set(saga.reservationId, paymentId);
+    }
+    if (!saga.settled) {
+      state.unsettled.add(paymentId);
+    }
+  }
+  return state;
+}
+
 /** The one place an engine state object is made, fresh or restored, with its fields in one order. */
 function engineState(
-  fields: Omit<StoredEngineState, "schedules">,
+  fields: Omit<StoredEngineState, "schedules" | "paymentSagas"> & {
+    readonly paymentSagas: PaymentSagaState;
+  },
   schedules: Map<string, ScheduleState>,
   reservationLookup: ReservationLookup,
 ): EngineState {
@@ -203,6 +256,7 @@ function engineState(
     reservationLookup,
     waitingRooms: fields.waitingRooms,
     waitingRoomOverrides: fields.waitingRoomOverrides,
+    paymentSagas: fields.paymentSagas,
   };
 }
 
@@ -218,7 +272,16 @@ export function streamOf(event: EngineEvent): string {
       return `schedule:${event.scheduleId}`;
     case "BalanceCharged":
     case "PaymentDebited":
+    case "FundsReserved":
+    case "FundsReserveRefused":
+    case "FundsPosted":
+    case "FundsVoided":
       return `wallet:${event.userId}`;
+    case "PaymentStarted":
+    case "PaymentCompleted":
+    case "PaymentAborted":
+    case "PaymentSettled":
+      return `payment:${event.paymentId}`;
     case "IdempotencyKeyRecorded":
       return `idempotency:${event.userId}`;
     case "WaitingRoomConfigured":
@@ -365,7 +428,17 @@ export function evolveEngine(state: EngineState, event: EngineEvent): EngineStat
       break;
     case "BalanceCharged":
     case "PaymentDebited":
+    case "FundsReserved":
+    case "FundsReserveRefused":
+    case "FundsPosted":
+    case "FundsVoided":
       evolveWallet(walletOf(state, event.userId), event);
+      break;
+    case "PaymentStarted":
+    case "PaymentCompleted":
+    case "PaymentAborted":
+    case "PaymentSettled":
+      evolvePaymentSaga(state.paymentSagas, event);
       break;
     case "IdempotencyKeyRecorded":
       evolveIdempotency(state.idempotency, event);

@@ -14,7 +14,7 @@ import {
   type WaitingRoomEvent,
   type WaitingRoomState,
 } from "./waiting-room/index.ts";
-import type { PaymentDebited, WalletState } from "./wallet.ts";
+import { spendableBalance, type PaymentDebited, type WalletState } from "./wallet.ts";
 
 export interface PayReservation {
   readonly type: "PayReservation";
@@ -59,10 +59,12 @@ export function decidePayment(
     return refuse(rejection("HOLD_EXPIRED", "the hold has expired or was cancelled; no money was taken"));
   }
   const amount = schedule.holds.amount[slot] as number;
-  if (wallet.balance < amount) {
+  // Funds reserved by a cross-shard payment in flight are in the balance but not spendable.
+  const spendable = spendableBalance(wallet);
+  if (spendable < amount) {
     return refuse(
-      rejection("INSUFFICIENT_BALANCE", `the balance of ${wallet.balance} won is below ${amount} won`, {
-        balance: wallet.balance,
+      rejection("INSUFFICIENT_BALANCE", `the balance of ${spendable} won is below ${amount} won`, {
+        balance: spendable,
         amount,
       }),
     );

@@ -1,6 +1,6 @@
 import { assert } from "./decider.ts";
 import type { Reservation } from "./schedule.ts";
-import type { PaymentDebited, WalletEvent } from "./wallet.ts";
+import { pendingAmount, type PaymentDebited, type WalletEvent, type WalletState } from "./wallet.ts";
 
 /** What a successful charge answers. */
 export interface ChargeReceipt {
@@ -26,11 +26,18 @@ export type KeyedResult =
   | { readonly kind: "charge"; readonly receipt: ChargeReceipt }
   | { readonly kind: "payment"; readonly receipt: PaymentReceipt };
 
-/** The receipt of a charge, read off the event that recorded it. */
-export function chargeReceiptOf(events: readonly WalletEvent[]): ChargeReceipt {
+/**
+ * The receipt of a charge, read off the event that recorded it: the balance it shows is what the user
+ * can spend, so funds reserved by a cross-shard payment in flight (`wallet`, after the charge) are left out.
+ */
+export function chargeReceiptOf(events: readonly WalletEvent[], wallet: WalletState): ChargeReceipt {
   const charged = events[0];
   assert(charged?.type === "BalanceCharged", "a charge records a BalanceCharged event");
-  return { userId: charged.userId, balance: charged.balanceAfter, transactionId: charged.transactionId };
+  return {
+    userId: charged.userId,
+    balance: charged.balanceAfter - pendingAmount(wallet),
+    transactionId: charged.transactionId,
+  };
 }
 
 /** The receipt of a payment, read off the debit that recorded it. */

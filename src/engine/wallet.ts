@@ -143,7 +143,7 @@ export interface FundsVoided {
   readonly atMs: number;
 }
 
-/** The wallet's side of a cross-shard payment. Not yet journaled by the single node, which never reserves. */
+/** The wallet's side of a cross-shard payment, journaled by the payer's shard; a single node never reserves. */
 export type FundsEvent = FundsReserved | FundsReserveRefused | FundsPosted | FundsVoided;
 
 /** Reserved funds not yet posted or voided, in won. */
@@ -204,8 +204,8 @@ export function decideWallet(
 }
 
 /**
- * Applies a wallet event: a charge or debit of today, or a step of a cross-shard payment. Engine
- * recovery folds only `WalletEvent`s through it; a wallet shard folds `FundsEvent`s too.
+ * Applies a wallet event: a charge or a one-entry payment's debit, or a step of a cross-shard payment
+ * (a single node's journal holds only the former).
  */
 export function evolveWallet(state: WalletState, event: WalletEvent | FundsEvent): WalletState {
   switch (event.type) {

@@ -81,7 +81,7 @@ export const DESCRIPTION_OF: Readonly<Record<ErrorCode, string>> = {
   RESERVATION_NOT_HELD: "The reservation is no longer held: it was paid, cancelled or has expired.",
   ALREADY_PAID: "The reservation is already paid.",
   PAYMENT_IN_PROGRESS:
-    "Another payment of this reservation is under way; retry with its payment to get its outcome, or after it ends.",
+    "Another payment of this reservation is under way, or (in a cluster) this payment waits for the shard of the payer's wallet and goes on; retry with the same Idempotency-Key to get its outcome, or after it ends.",
   FUNDS_NOT_RESERVED:
     "The payment has no funds reserved in the wallet to take (a message between shards out of turn); nothing changed.",
   FUNDS_PENDING_LIMIT_REACHED:
@@ -97,7 +97,7 @@ export const DESCRIPTION_OF: Readonly<Record<ErrorCode, string>> = {
     "The journal cannot make changes durable (a failed disk, say); nothing was changed. Retry on another server.",
   DRAINING: "The server is draining before it stops; send requests to another server.",
   SHARD_UNAVAILABLE:
-    "Only in a cluster: the shard that owns this key (or, for a list, one of the shards it spans) is down or restarting, the key belongs to another shard than the one asked, or the payment's wallet lives on another shard (cross-shard payments are not available yet); retry after `Retry-After` seconds.",
+    "Only in a cluster: the shard that owns this key (or, for a list, one of the shards it spans) is down or restarting, or the key belongs to another shard than the one asked; retry after `Retry-After` seconds.",
 };
 
 /** Every code the server can send, in the order of STATUS_OF. */

@@ -33,6 +33,15 @@ export const ENGINE_SECRET_FIELDS = {
   TokensExpired: [],
   TokensAbandoned: [],
   TokensReclaimed: [],
+  // A cross-shard payment names the token it will spend, so its start holds the secret too.
+  PaymentStarted: ["token"],
+  PaymentCompleted: [],
+  PaymentAborted: [],
+  PaymentSettled: [],
+  FundsReserved: [],
+  FundsReserveRefused: [],
+  FundsPosted: [],
+  FundsVoided: [],
 } as const satisfies SecretFields<EngineEvent>;
 
 /** Field names that say they hold a secret; the check below makes every such field listed above. */

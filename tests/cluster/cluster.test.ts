@@ -137,6 +137,146 @@ async function activeToken(userId: string, concertId: string): Promise<string> {
   return issued.body.token as string;
 }
 
+/** Charges `userId` with `charge` won, takes a token and holds `seat` (1,000 won) of the concert. */
+async function holdFor(
+  userId: string,
+  concert: any,
+  seat: number,
+  charge = 10_000,
+): Promise<{ token: string; reservationId: string }> {
+  expect(
+    (await call("POST", `${api}/users/${userId}/balance/charge`, { body: { amount: charge } })).status,
+  ).toBe(200);
+  const token = await activeToken(userId, concert.concertId as string);
+  const hold = await call("POST", `${api}/reservations`, {
+    token,
+    body: { scheduleId: concert.schedules[0].scheduleId, seatNumbers: [seat] },
+  });
+  expect(hold.status).toBe(201);
+  return { token, reservationId: hold.body.reservationId as string };
+}
+
+/** Waits until the supervisor has restarted shard `shard` (killed as `pid`) and it serves again. */
+async function restarted(shard: number, pid: number): Promise<void> {
+  await eventually(
+    `the supervisor restarts shard ${shard}`,
+    () => {
+      const now = pidOf(shard);
+      return Promise.resolve(now !== undefined && now !== pid && alive(now) ? now : undefined);
+    },
+    RESTART_TIMEOUT_MS,
+  );
+  await eventually(
+    `shard ${shard} is ready`,
+    async () => {
+      const ready = await call("GET", `${shardUrls[shard]}/health/ready`).catch(() => undefined);
+      return ready?.status === 200 ? true : undefined;
+    },
+    RESTART_TIMEOUT_MS,
+  );
+}
+
+/** A concert on some shard and a user whose wallet is on another. */
+async function sagaCase(
+  title: string,
+  prefix: string,
+): Promise<{ concert: any; owner: number; userId: string; walletShard: number }> {
+  const concert = await createConcert(title);
+  const owner = shardOfKey(concert.concertId as string) as number;
+  const userId = userOn(owner, prefix, true);
+  return { concert, owner, userId, walletShard: walletShardOf(userId, SHARDS) };
+}
+
+/**
+ * Pauses the wallet's shard (SIGSTOP: a reserve sent to it waits in its socket), runs `inFlight`, then
+ * kills the coordinator's shard with SIGKILL and lets the wallet's shard go on (SIGCONT), so the wallet
+ * journals the reserve after its coordinator died. Resolves with what `inFlight` did once the
+ * coordinator's shard is back.
+ */
+async function killCoordinatorAfterReserve<T>(
+  coordinator: number,
+  walletShard: number,
+  inFlight: () => Promise<T>,
+): Promise<T> {
+  const walletPid = pidOf(walletShard) as number;
+  const pid = pidOf(coordinator) as number;
+  process.kill(walletPid, "SIGSTOP");
+  let result: T;
+  try {
+    result = await inFlight();
+    process.kill(pid, "SIGKILL");
+  } finally {
+    process.kill(walletPid, "SIGCONT");
+  }
+  await restarted(coordinator, pid);
+  return result;
+}
+
+/** A reservation read once HAProxy's health check has seen its shard up again. */
+function reservationOnceServed(reservationId: string): Promise<Answer> {
+  return eventually(
+    "the restarted shard serves the reservation",
+    async () => {
+      const read = await call("GET", `${api}/reservations/${reservationId}`);
+      return read.status === 200 ? read : undefined;
+    },
+    RESTART_TIMEOUT_MS,
+  );
+}
+
+/**
+ * The payment's final answer: `first` if it was one, else what a retry with the same key answers once
+ * the saga has ended (a retry may find the token spent by the sale: TOKEN_EXPIRED is then no outcome).
+ */
+async function finalAnswer(
+  token: string,
+  reservationId: string,
+  headers: Record<string, string>,
+  first: Answer | undefined,
+): Promise<Answer> {
+  const final = (answer: Answer | undefined): answer is Answer =>
+    answer !== undefined &&
+    answer.status !== 503 &&
+    !(answer.status === 409 && answer.body?.error?.code === "PAYMENT_IN_PROGRESS");
+  if (final(first)) {
+    return first;
+  }
+  return eventually(
+    "the payment has an outcome",
+    async () => {
+      const answer = await call("POST", `${api}/payments`, { token, body: { reservationId }, headers }).catch(
+        () => undefined,
+      );
+      return final(answer) ? answer : undefined;
+    },
+    RESTART_TIMEOUT_MS,
+  );
+}
+
+/**
+ * Waits until `userId`'s wallet has settled: nothing pending (what it can spend equals its ledger's
+ * balance), `balance` won left, and `payments` payment lines in its ledger.
+ */
+async function settled(userId: string, balance: number, payments: number): Promise<void> {
+  const seen = await eventually(
+    `the wallet of ${userId} settles`,
+    async () => {
+      const read = await call("GET", `${api}/users/${userId}/balance`);
+      const lines = await call("GET", `${api}/users/${userId}/balance/transactions?limit=100`);
+      if (read.status !== 200 || lines.status !== 200) {
+        return undefined;
+      }
+      const ledger = (lines.body.transactions as { type: string; balanceAfter: number }[]) ?? [];
+      const ledgerBalance = ledger[0]?.balanceAfter;
+      return read.body.balance === ledgerBalance && read.body.balance === balance
+        ? { read, ledger }
+        : undefined;
+    },
+    RESTART_TIMEOUT_MS,
+  );
+  expect(seen.ledger.filter((line) => line.type === "PAYMENT")).toHaveLength(payments);
+}
+
 beforeAll(async () => {
   dataDir = tempDir("cluster");
   const port = await freePort();
@@ -302,26 +442,123 @@ describe("a 3-shard cluster behind HAProxy", () => {
     );
   });
 
-  it("pays when the wallet is on the reservation's shard, and answers 503 for a wallet on another shard", async () => {
+  it("pays when the wallet is on the reservation's shard, as one entry", async () => {
     const concert = await createConcert("Pay");
     const owner = shardOfKey(concert.concertId as string) as number;
-    const pay = async (userId: string, seat: number) => {
-      await call("POST", `${api}/users/${userId}/balance/charge`, { body: { amount: 10_000 } });
-      const token = await activeToken(userId, concert.concertId as string);
-      const hold = await call("POST", `${api}/reservations`, {
-        token,
-        body: { scheduleId: concert.schedules[0].scheduleId, seatNumbers: [seat] },
-      });
-      return call("POST", `${api}/payments`, { token, body: { reservationId: hold.body.reservationId } });
-    };
-    const local = await pay(userOn(owner, "payer"), 10);
+    const userId = userOn(owner, "payer");
+    const { token, reservationId } = await holdFor(userId, concert, 10);
+    const local = await call("POST", `${api}/payments`, { token, body: { reservationId } });
     expect(local.status).toBe(201);
     expect(local.body.status).toBe("COMPLETED");
-    const remote = await pay(userOn(owner, "remote-payer", true), 11);
-    expect(remote.status).toBe(503);
-    expect(remote.headers.get("retry-after")).toBe("1");
-    expect(remote.body.error.code).toBe("SHARD_UNAVAILABLE");
-    expect(remote.body.error.message).toContain("cross-shard payments are not available yet");
+    expect(local.body.balance).toBe(9_000);
+  });
+
+  describe("a payment from a wallet on another shard is a saga", () => {
+    it("sells the seats, debits the wallet once and spends the token; a keyed retry gets the same answer", async () => {
+      const concert = await createConcert("Saga pay");
+      const owner = shardOfKey(concert.concertId as string) as number;
+      const userId = userOn(owner, "saga-payer", true);
+      const { token, reservationId } = await holdFor(userId, concert, 1);
+      const headers = { "idempotency-key": "saga-pay-1" };
+      const paid = await call("POST", `${api}/payments`, { token, body: { reservationId }, headers });
+      expect(paid.status).toBe(201);
+      expect(paid.body).toMatchObject({
+        reservationId,
+        userId,
+        amount: 1_000,
+        balance: 9_000,
+        status: "COMPLETED",
+      });
+      expect(shardOfKey(paid.body.paymentId as string)).toBe(owner);
+      expect((await call("GET", `${api}/reservations/${reservationId}`)).body.status).toBe("CONFIRMED");
+      expect((await call("GET", `${api}/queue/tokens/current`, { token })).body.error.code).toBe(
+        "TOKEN_EXPIRED",
+      );
+      const again = await call("POST", `${api}/payments`, { token, body: { reservationId }, headers });
+      expect(again.status).toBe(201);
+      expect(again.body).toEqual(paid.body);
+      await settled(userId, 9_000, 1);
+    });
+
+    it("refuses 402 when the spendable balance is short, takes nothing, and a keyed retry gets the same 402", async () => {
+      const concert = await createConcert("Saga short");
+      const owner = shardOfKey(concert.concertId as string) as number;
+      const userId = userOn(owner, "saga-short", true);
+      const { token, reservationId } = await holdFor(userId, concert, 1, 500);
+      const headers = { "idempotency-key": "saga-short-1" };
+      const refused = await call("POST", `${api}/payments`, { token, body: { reservationId }, headers });
+      expect(refused.status).toBe(402);
+      expect(refused.body.error.code).toBe("INSUFFICIENT_BALANCE");
+      const again = await call("POST", `${api}/payments`, { token, body: { reservationId }, headers });
+      expect(again.status).toBe(402);
+      expect(again.body.error.code).toBe("INSUFFICIENT_BALANCE");
+      expect((await call("GET", `${api}/reservations/${reservationId}`)).body.status).toBe("HELD");
+      expect((await call("GET", `${api}/queue/tokens/current`, { token })).body.status).toBe("ACTIVE");
+      await settled(userId, 500, 0);
+    });
+
+    it("finishes a payment whose wallet's shard was killed before it began, once the supervisor restarts it", async () => {
+      const { concert, userId, walletShard } = await sagaCase("Saga wallet down", "saga-wallet-down");
+      const { token, reservationId } = await holdFor(userId, concert, 1);
+      const pid = pidOf(walletShard) as number;
+      process.kill(pid, "SIGKILL");
+      const headers = { "idempotency-key": "saga-wallet-down-1" };
+      const first = await call("POST", `${api}/payments`, { token, body: { reservationId }, headers });
+      await restarted(walletShard, pid);
+      const outcome = await finalAnswer(token, reservationId, headers, first);
+      expect(outcome.status).toBe(201);
+      expect((await call("GET", `${api}/reservations/${reservationId}`)).body.status).toBe("CONFIRMED");
+      await settled(userId, 9_000, 1);
+    });
+
+    it("posts exactly once when the wallet's shard is killed right after the sale, with the post in flight", async () => {
+      const { concert, userId, walletShard } = await sagaCase("Saga wallet crash", "saga-wallet-crash");
+      const { token, reservationId } = await holdFor(userId, concert, 1);
+      const pid = pidOf(walletShard) as number;
+      const paid = await call("POST", `${api}/payments`, { token, body: { reservationId } });
+      process.kill(pid, "SIGKILL");
+      expect(paid.status).toBe(201);
+      await restarted(walletShard, pid);
+      expect((await call("GET", `${api}/reservations/${reservationId}`)).body.status).toBe("CONFIRMED");
+      await settled(userId, 9_000, 1);
+    });
+
+    it("sells after the coordinator's shard is killed once its reserve reached the wallet, and the wallet posts", async () => {
+      const { concert, owner, userId, walletShard } = await sagaCase("Saga coordinator crash", "saga-coord");
+      const { token, reservationId } = await holdFor(userId, concert, 1);
+      const headers = { "idempotency-key": "saga-coordinator-crash-1" };
+      const answer = await killCoordinatorAfterReserve(owner, walletShard, async () => {
+        const first = call("POST", `${api}/payments`, { token, body: { reservationId }, headers }).catch(
+          () => undefined,
+        );
+        await sleep(300);
+        return first;
+      });
+      const outcome = await finalAnswer(token, reservationId, headers, answer);
+      expect(outcome.status).toBe(201);
+      expect((await reservationOnceServed(reservationId)).body.status).toBe("CONFIRMED");
+      await settled(userId, 9_000, 1);
+    });
+
+    it("aborts a saga whose hold was cancelled, and the wallet voids after the coordinator's shard restarts", async () => {
+      const { concert, owner, userId, walletShard } = await sagaCase("Saga abort", "saga-abort");
+      const { token, reservationId } = await holdFor(userId, concert, 1);
+      const headers = { "idempotency-key": "saga-abort-1" };
+      const answer = await killCoordinatorAfterReserve(owner, walletShard, async () => {
+        const first = call("POST", `${api}/payments`, { token, body: { reservationId }, headers }).catch(
+          () => undefined,
+        );
+        await sleep(300);
+        expect((await call("DELETE", `${api}/reservations/${reservationId}`, { token })).status).toBe(200);
+        // The coordinator's sweep (every second) aborts the saga whose hold ended, and answers its client.
+        return first;
+      });
+      const outcome = await finalAnswer(token, reservationId, headers, answer);
+      expect(outcome.status).toBe(410);
+      expect(outcome.body.error.code).toBe("HOLD_EXPIRED");
+      expect((await reservationOnceServed(reservationId)).body.status).toBe("CANCELLED");
+      await settled(userId, 10_000, 0);
+    });
   });
 
   it("hides the internal endpoints from clients, and shards refuse them without the secret", async () => {

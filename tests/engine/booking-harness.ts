@@ -404,7 +404,7 @@ export class BookingSystem {
     }
     const events: EngineEvent[] = [...decision.events];
     if (key !== null) {
-      const receipt = chargeReceiptOf(decision.events);
+      const receipt = chargeReceiptOf(decision.events, wallet);
       events.push(idempotencyKeyRecorded(userId, key, fingerprint, { kind: "charge", receipt }, this.nowMs));
     }
     this.apply(events);

@@ -31,6 +31,7 @@ import {
   seatsHeld,
 } from "./fixtures.ts";
 import { fold, T0_MS } from "./spec.ts";
+import { initialWalletState, type WalletState } from "../../src/engine/wallet.ts";
 
 const engine = { evolve: evolveEngine, initialState: initialEngineState };
 
@@ -123,6 +124,80 @@ describe("a snapshot", () => {
   });
 });
 
+describe("a snapshot with cross-shard payments", () => {
+  const started = (paymentId: string, reservationId: string, userId: string): EngineEvent => ({
+    type: "PaymentStarted",
+    scheduleId: SCHEDULE_ID,
+    paymentId,
+    reservationId,
+    userId,
+    token: `${CONCERT_ID}.1.secret`,
+    amount: PRICE,
+    atMs: T0_MS + 1,
+  });
+  const events: EngineEvent[] = [
+    concertCreated(),
+    seatsHeld("r-1", "alice", [1]),
+    seatsHeld("r-2", "bob", [2]),
+    started("p-1", "r-1", "alice"),
+    started("p-2", "r-2", "bob"),
+    {
+      type: "PaymentAborted",
+      scheduleId: SCHEDULE_ID,
+      paymentId: "p-2",
+      reservationId: "r-2",
+      reason: { code: "INSUFFICIENT_BALANCE", message: "no" },
+      settled: false,
+      atMs: T0_MS + 2,
+    },
+    balanceCharged("carol", "tx-1", 5 * PRICE, 5 * PRICE),
+    {
+      type: "FundsReserved",
+      userId: "carol",
+      paymentId: "s1-p-9",
+      reservationId: "s1-r-9",
+      amount: PRICE,
+      spendableAfter: 4 * PRICE,
+      atMs: T0_MS + 3,
+    },
+    { type: "FundsVoided", userId: "carol", paymentId: "s1-p-8", amount: 0, atMs: T0_MS + 4 },
+  ];
+
+  it("puts a saga's events in the payment's stream, and a wallet's in the wallet's", () => {
+    expect(streamOf(events[3] as EngineEvent)).toBe("payment:p-1");
+    expect(streamOf(events[7] as EngineEvent)).toBe("wallet:carol");
+  });
+
+  it("restores the sagas and the pending funds, with the sagas' indexes rebuilt, and goes on alike", () => {
+    const state = fold(engine, events);
+    const stored = snapshotOf(state);
+    expect(stored.paymentSagas).toStrictEqual({ sagas: state.paymentSagas.sagas });
+    const restored = restoreEngineState(decodeState(encodeState(stored)) as StoredEngineState);
+    expect(restored).toStrictEqual(state);
+    expect([...restored.paymentSagas.unsettled]).toEqual(["p-1", "p-2"]);
+    expect([...restored.paymentSagas.inFlightByReservation]).toEqual([["r-1", "p-1"]]);
+    const next: EngineEvent = {
+      type: "PaymentSettled",
+      scheduleId: SCHEDULE_ID,
+      paymentId: "p-2",
+      funds: "VOIDED",
+      atMs: T0_MS + 5,
+    };
+    evolveEngine(state, next);
+    evolveEngine(restored, next);
+    expect(restored).toStrictEqual(state);
+  });
+
+  it("loads a snapshot written before cross-shard payments, which has no sagas", () => {
+    const state = fold(engine, events.slice(0, 3));
+    const { paymentSagas, ...old } = snapshotOf(state);
+    expect(paymentSagas?.sagas.size).toBe(0);
+    const restored = restoreEngineState(decodeState(encodeState(old)) as StoredEngineState);
+    expect(restored).toStrictEqual(state);
+    expect(restored.paymentSagas.sagas.size).toBe(0);
+  });
+});
+
 describe("the engine state, folded", () => {
   it("creates a wallet only when money moves", () => {
     const state = fold(engine, [concertCreated(), seatsHeld("r-1", "alice", [1])]);
@@ -151,11 +226,24 @@ describe("walletOf is for evolve: it creates an empty wallet on first use", () =
 
 describe("receipts are read off the events that recorded them", () => {
   it("answers a charge with the balance after it", () => {
-    expect(chargeReceiptOf([balanceCharged("alice", "tx-9", 5, 15)])).toStrictEqual({
+    const wallet = initialWalletState("alice");
+    expect(chargeReceiptOf([balanceCharged("alice", "tx-9", 5, 15)], wallet)).toStrictEqual({
       userId: "alice",
       balance: 15,
       transactionId: "tx-9",
     });
+  });
+
+  it("answers a charge with what the user can spend, leaving out funds a payment in flight reserved", () => {
+    const wallet: WalletState = {
+      userId: "alice",
+      balance: 15,
+      transactions: [],
+      pendingFunds: new Map([
+        ["p-1", { paymentId: "p-1", reservationId: "r-1", amount: 4, atMs: T0_MS, spendableAfter: 6 }],
+      ]),
+    };
+    expect(chargeReceiptOf([balanceCharged("alice", "tx-9", 5, 15)], wallet).balance).toBe(11);
   });
 
   it("answers a payment with its id, amount, balance and time", () => {
@@ -172,8 +260,9 @@ describe("receipts are read off the events that recorded them", () => {
   });
 
   it("throws an InvariantViolation when the event is missing", () => {
-    expect(() => chargeReceiptOf([])).toThrow(InvariantViolation);
-    expect(() => chargeReceiptOf([paymentDebited("alice", "r-1", 1, 0)])).toThrow(InvariantViolation);
+    const wallet = initialWalletState("alice");
+    expect(() => chargeReceiptOf([], wallet)).toThrow(InvariantViolation);
+    expect(() => chargeReceiptOf([paymentDebited("alice", "r-1", 1, 0)], wallet)).toThrow(InvariantViolation);
     expect(() => paymentReceiptOf([reservationConfirmed("r-1")])).toThrow(InvariantViolation);
   });
 });

@@ -276,6 +276,28 @@ describe("a short balance changes nothing and the hold stays", () => {
   });
 });
 
+describe("funds reserved by a cross-shard payment in flight are not spendable", () => {
+  it("refuses a payment the balance covers only with the reserved funds, reporting what is spendable", () => {
+    const reserved: EngineEvent = {
+      type: "FundsReserved",
+      userId: "alice",
+      paymentId: "s1-p-1",
+      reservationId: "s1-r-1",
+      amount: PRICE,
+      spendableAfter: TWO_SEATS,
+      atMs: T0_MS,
+    };
+    spec
+      .given([...aliceHolds(TWO_SEATS + PRICE), reserved])
+      .when(pay("alice"))
+      .then(alicePaid(TWO_SEATS, PRICE));
+    spec
+      .given([...aliceHolds(TWO_SEATS), { ...reserved, spendableAfter: TWO_SEATS - PRICE }])
+      .when(pay("alice"))
+      .thenRejects("INSUFFICIENT_BALANCE", { balance: TWO_SEATS - PRICE, amount: TWO_SEATS });
+  });
+});
+
 describe("evolve refuses a payment that cannot have been decided", () => {
   function given(events: EngineEvent[]): EngineState {
     return fold(paymentDecider, events);
