@@ -1,20 +1,15 @@
 import { accept, assert, InvariantViolation, refuse, type DecideContext, type Decision } from "./decider.ts";
 import type { PaymentReceipt } from "./receipts.ts";
-import { NOT_OWNER, rejection, RESERVATION_NOT_FOUND, type Rejection } from "./rejection.ts";
+import { decidePayable } from "./payment.ts";
+import { ALREADY_PAID, HOLD_EXPIRED, rejection, type Rejection } from "./rejection.ts";
 import {
-  holderAt,
   isLiveHold,
   RESERVATION_CONFIRMED,
   slotOf,
   type ReservationConfirmed,
   type ScheduleState,
 } from "./schedule.ts";
-import {
-  authorizeToken,
-  decideWaitingRoom,
-  type WaitingRoomEvent,
-  type WaitingRoomState,
-} from "./waiting-room/index.ts";
+import { decideWaitingRoom, type WaitingRoomEvent, type WaitingRoomState } from "./waiting-room/index.ts";
 import type { FundsAnswer, PostFunds, ReserveFunds, VoidFunds } from "./wallet-reservation.ts";
 
 /**
@@ -177,8 +172,6 @@ export function initialPaymentSagaState(): PaymentSagaState {
 }
 
 const PAYMENT_NOT_FOUND = rejection("PAYMENT_NOT_FOUND", "no such payment");
-const HOLD_EXPIRED = rejection("HOLD_EXPIRED", "the hold has expired or was cancelled; no money was taken");
-const ALREADY_PAID = rejection("ALREADY_PAID", "this reservation is already paid");
 
 /**
  * Decides a saga step over the sagas, the reservation's schedule and the token's waiting room. The
@@ -227,24 +220,11 @@ function startPayment(
           rejection("IDEMPOTENCY_KEY_REUSED", `payment ${command.paymentId} was made for another request`),
         );
   }
-  const grant = authorizeToken(room, command.token, schedule.concertId, ctx.nowMs);
-  if (!grant.ok) {
-    return grant;
+  const payable = decidePayable(schedule, room, command, ctx.nowMs);
+  if (!payable.ok) {
+    return payable;
   }
-  assert(grant.value.userId === command.userId, "a payment is made by the user its token names");
-  const slot = slotOf(schedule, command.reservationId);
-  if (slot === undefined) {
-    return refuse(RESERVATION_NOT_FOUND);
-  }
-  if (holderAt(schedule, slot) !== command.userId) {
-    return refuse(NOT_OWNER);
-  }
-  if (schedule.holds.status[slot] === RESERVATION_CONFIRMED) {
-    return refuse(ALREADY_PAID);
-  }
-  if (!isLiveHold(schedule, slot, ctx.nowMs)) {
-    return refuse(HOLD_EXPIRED);
-  }
+  const { slot } = payable.value;
   if (state.inFlightByReservation.has(command.reservationId)) {
     return refuse(rejection("PAYMENT_IN_PROGRESS", "a payment of this reservation is already under way"));
   }

@@ -1,5 +1,5 @@
-import { accept, assert, refuse, type DecideContext, type Decision } from "./decider.ts";
-import { NOT_OWNER, rejection, RESERVATION_NOT_FOUND } from "./rejection.ts";
+import { accept, assert, refuse, type DecideContext, type Decision, type Result } from "./decider.ts";
+import { ALREADY_PAID, HOLD_EXPIRED, NOT_OWNER, rejection, RESERVATION_NOT_FOUND } from "./rejection.ts";
 import {
   holderAt,
   isLiveHold,
@@ -33,6 +33,46 @@ export type PaymentEvent = ReservationConfirmed | PaymentDebited | WaitingRoomEv
  * one SQLite transaction: there is no crash point between taking money, booking seats and ending the
  * token, and no second payment can slip in with the same token.
  */
+/** The payment a client asks for: with this token, this user pays for this reservation. */
+export interface PaymentRequest {
+  readonly token: string;
+  readonly userId: string;
+  readonly reservationId: string;
+}
+
+/**
+ * Whether a reservation may be paid now, whoever holds the money: the token is live for the concert,
+ * the reservation exists, the payer holds it, it is not paid yet and its hold is live. The one-entry
+ * payment (`decidePayment`) and the cross-shard saga's start (`payment-saga.ts`) both ask here, in
+ * this order, so a client meets the same refusal either way. Answers the reservation's hold slot.
+ */
+export function decidePayable(
+  schedule: ScheduleState,
+  room: WaitingRoomState,
+  payment: PaymentRequest,
+  nowMs: number,
+): Result<{ readonly slot: number }> {
+  const grant = authorizeToken(room, payment.token, schedule.concertId, nowMs);
+  if (!grant.ok) {
+    return grant;
+  }
+  assert(grant.value.userId === payment.userId, "a payment is made by the user its token names");
+  const slot = slotOf(schedule, payment.reservationId);
+  if (slot === undefined) {
+    return { ok: false, rejection: RESERVATION_NOT_FOUND };
+  }
+  if (holderAt(schedule, slot) !== payment.userId) {
+    return { ok: false, rejection: NOT_OWNER };
+  }
+  if (schedule.holds.status[slot] === RESERVATION_CONFIRMED) {
+    return { ok: false, rejection: ALREADY_PAID };
+  }
+  if (!isLiveHold(schedule, slot, nowMs)) {
+    return { ok: false, rejection: HOLD_EXPIRED };
+  }
+  return { ok: true, value: { slot } };
+}
+
 export function decidePayment(
   schedule: ScheduleState,
   wallet: WalletState,
@@ -40,24 +80,14 @@ export function decidePayment(
   command: PayReservation,
   ctx: DecideContext,
 ): Decision<PaymentEvent> {
-  const grant = authorizeToken(room, command.token, schedule.concertId, ctx.nowMs);
-  if (!grant.ok) {
-    return grant;
+  const payable = decidePayable(schedule, room, command, ctx.nowMs);
+  if (!payable.ok) {
+    return payable;
   }
-  assert(grant.value.userId === command.userId, "a payment is made by the user its token names");
-  const slot = slotOf(schedule, command.reservationId);
-  if (slot === undefined) {
-    return refuse(RESERVATION_NOT_FOUND);
-  }
-  if (holderAt(schedule, slot) !== command.userId || wallet.userId !== command.userId) {
+  if (wallet.userId !== command.userId) {
     return refuse(NOT_OWNER);
   }
-  if (schedule.holds.status[slot] === RESERVATION_CONFIRMED) {
-    return refuse(rejection("ALREADY_PAID", "this reservation is already paid"));
-  }
-  if (!isLiveHold(schedule, slot, ctx.nowMs)) {
-    return refuse(rejection("HOLD_EXPIRED", "the hold has expired or was cancelled; no money was taken"));
-  }
+  const { slot } = payable.value;
   const amount = schedule.holds.amount[slot] as number;
   // Funds reserved by a cross-shard payment in flight are in the balance but not spendable.
   const spendable = spendableBalance(wallet);

@@ -57,6 +57,11 @@ export const CONCERT_NOT_FOUND = rejection("CONCERT_NOT_FOUND", "no such concert
 export const SCHEDULE_NOT_FOUND = rejection("SCHEDULE_NOT_FOUND", "no such schedule");
 export const RESERVATION_NOT_FOUND = rejection("RESERVATION_NOT_FOUND", "no such reservation");
 export const NOT_OWNER = rejection("NOT_OWNER", "this reservation belongs to another user");
+export const ALREADY_PAID = rejection("ALREADY_PAID", "this reservation is already paid");
+export const HOLD_EXPIRED = rejection(
+  "HOLD_EXPIRED",
+  "the hold has expired or was cancelled; no money was taken",
+);
 
 /** A token still in line, with its place (null in the pre-queue) so the client can show it. */
 export function tokenNotActive(position: number | null): Rejection {
