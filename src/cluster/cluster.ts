@@ -36,6 +36,8 @@ export interface ClusterOptions {
   readonly output?: "inherit" | "files";
   /** Told about exits and restarts. */
   readonly onEvent?: (message: string) => void;
+  /** HAProxy routes token requests by the concert in their body (default true; see haproxy-config.ts). */
+  readonly routeTokenBody?: boolean;
   /** Aborting it while the cluster starts stops what was started, and `startCluster` rejects. */
   readonly signal?: AbortSignal;
 }
@@ -167,6 +169,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       bindHost: options.host,
       bindPort: options.port,
       shards: ports.map((port) => ({ host: SHARD_HOST, port })),
+      routeTokenBody: options.routeTokenBody,
     }),
   );
   const haproxy = new Supervised({
