@@ -165,10 +165,44 @@ async function serve(config: Config, logger: Logger): Promise<void> {
   };
   process.on("SIGTERM", () => shutdown("SIGTERM"));
   process.on("SIGINT", () => shutdown("SIGINT"));
+  // The router went with the parent, so there is no balancer to drain for: close at once.
+  onParentGone = () => {
+    logger.warn("the process that started this server is gone: closing");
+    draining = true;
+    close();
+  };
+}
+
+/**
+ * What to do when the process that started this one over an IPC channel dies: until the server
+ * serves, exit (a journal is safe to leave at any point, as after a crash); `serve` replaces it with a
+ * close that flushes the journal.
+ */
+let onParentGone = (): void => {
+  logger.warn("the process that started this server is gone: exiting");
+  exitAfterFlush(logger, 1);
+};
+
+/**
+ * A server started with an IPC channel (each shard of `npm run cluster`) must not outlive the process
+ * that started it, even one killed by SIGKILL: the kernel closes the channel when that process dies,
+ * and Node emits 'disconnect'. Nothing is ever sent on the channel. A server started without one
+ * (`npm start`, systemd) has nothing to watch.
+ */
+function watchParent(): void {
+  if (process.send === undefined) {
+    return;
+  }
+  if (!process.connected) {
+    onParentGone();
+    return;
+  }
+  process.once("disconnect", () => onParentGone());
 }
 
 const config = readConfig();
 const logger = createLogger(config.logLevel);
+watchParent();
 serve(config, logger).catch((error: unknown) => {
   const message = error instanceof Error ? error.message : String(error);
   logger.fatal({ err: error }, `failed to start: ${message}`);

@@ -36,6 +36,8 @@ export interface ClusterOptions {
   readonly output?: "inherit" | "files";
   /** Told about exits and restarts. */
   readonly onEvent?: (message: string) => void;
+  /** HAProxy routes token requests by the concert in their body (default true; see haproxy-config.ts). */
+  readonly routeTokenBody?: boolean;
   /** Aborting it while the cluster starts stops what was started, and `startCluster` rejects. */
   readonly signal?: AbortSignal;
 }
@@ -54,6 +56,8 @@ export interface Cluster {
   readonly url: string;
   readonly shards: readonly ClusterShard[];
   readonly haproxyConfigFile: string;
+  /** Where HAProxy's pid is (`DATA_DIR/haproxy.pid`) while it runs. */
+  readonly haproxyPidFile: string;
   /** Drains and stops every shard (SIGTERM, as a single node drains), then HAProxy. */
   readonly stop: () => Promise<void>;
 }
@@ -83,6 +87,24 @@ export function freePort(host = SHARD_HOST): Promise<number> {
       server.close(() => resolvePort(port));
     });
   });
+}
+
+/**
+ * The command that runs `command` so that the kernel sends it SIGTERM when this process dies, even
+ * by SIGKILL (Linux's PR_SET_PDEATHSIG, set by util-linux's `setpriv`, which then execs `command`: the
+ * pid stays that of `command`). HAProxy cannot watch its parent itself; SIGTERM is its hard stop.
+ * Without `setpriv`, `command` runs as is, and outlives a killed cluster.
+ */
+function exitingWithThisProcess(
+  command: string,
+  args: readonly string[],
+  onEvent?: (message: string) => void,
+): { command: string; args: readonly string[] } {
+  if (spawnSync("setpriv", ["--pdeathsig", "TERM", "true"], { stdio: "ignore" }).status === 0) {
+    return { command: "setpriv", args: ["--pdeathsig", "TERM", command, ...args] };
+  }
+  onEvent?.(`setpriv (util-linux) is missing: ${command} will outlive this process if it is killed`);
+  return { command, args };
 }
 
 /** True once `url` answers 200. */
@@ -145,6 +167,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       pidFile,
       output: output(`shard-${index}`),
       onEvent: options.onEvent,
+      // A shard exits when this process dies, even by SIGKILL: its IPC channel closes (src/main.ts).
+      ipc: true,
     });
     return { index, url: peers[index] as string, journal, pidFile, process: supervised };
   });
@@ -167,12 +191,14 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       bindHost: options.host,
       bindPort: options.port,
       shards: ports.map((port) => ({ host: SHARD_HOST, port })),
+      routeTokenBody: options.routeTokenBody,
     }),
   );
+  const haproxyPidFile = join(dataDir, "haproxy.pid");
   const haproxy = new Supervised({
     name: "haproxy",
-    command: "haproxy",
-    args: ["-db", "-f", haproxyConfigFile],
+    ...exitingWithThisProcess("haproxy", ["-db", "-f", haproxyConfigFile], options.onEvent),
+    pidFile: haproxyPidFile,
     env: { PATH: options.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin" },
     output: output("haproxy"),
     onEvent: options.onEvent,
@@ -189,6 +215,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     url,
     shards,
     haproxyConfigFile,
+    haproxyPidFile,
     stop: async () => {
       // The shards drain first, behind a live router that sees their /health/ready turn 503.
       await stopShards();

@@ -4,7 +4,7 @@
  * ownership.ts). `ops/haproxy.cfg` is its output for three shards on three hosts.
  */
 import { WALLET_BUCKETS } from "./ownership.ts";
-import { INTERNAL_PREFIX } from "./shard-routes.ts";
+import { INTERNAL_PREFIX, ISSUE_TOKEN_PATH } from "./shard-routes.ts";
 
 /** How often HAProxy asks each shard's /health/ready; one failed check takes a shard out. */
 export const HEALTH_CHECK_INTERVAL_MS = 500;
@@ -14,6 +14,11 @@ export const CONNECT_TIMEOUT_MS = 1_000;
 export const CONNECT_RETRIES = 1;
 /** The Retry-After of the router's own 503 SHARD_UNAVAILABLE. */
 export const SHARD_RETRY_AFTER_SECONDS = 1;
+/**
+ * How long HAProxy waits for the body of a token request before routing it without (to any shard,
+ * which forwards it). A client's small JSON body comes with its headers; only a stalled one waits.
+ */
+export const TOKEN_BODY_WAIT_MS = 1_000;
 
 export interface HaproxyShard {
   readonly host: string;
@@ -30,6 +35,11 @@ export interface HaproxyOptions {
   readonly threads?: number;
   /** Client and server inactivity limits, in ms. */
   readonly requestTimeoutMs?: number;
+  /**
+   * Whether HAProxy routes a token request by the concert in its body (default true). Without it, a
+   * token request goes to any shard, which forwards it to the owner; `npm run bench:cluster` compares.
+   */
+  readonly routeTokenBody?: boolean;
 }
 
 /**
@@ -100,9 +110,18 @@ export function haproxyConfig(options: HaproxyOptions): string {
       "NOT_FOUND",
       "no route for this path",
     )} hdr X-Request-Id %[var(txn.rid)] if { path_beg ${INTERNAL_PREFIX}/ }`,
-    // The key: an id in the path, else a user's wallet bucket, else the bearer token.
+    // The key: an id in the path, else the concert in a token request's body, else a user's wallet
+    // bucket, else the bearer token.
     "  http-request set-var(txn.key) path,field(5,/) if { path_reg ^/api/v1/(schedules|reservations|concerts)/[^/]+ }",
     "  http-request set-var(txn.key) path,field(6,/) if { path_reg ^/api/v1/admin/concerts/[^/]+ }",
+    ...(options.routeTokenBody === false
+      ? []
+      : [
+          // Only this route waits for its body; a body HAProxy cannot read as JSON with a string
+          // concertId (too large, trickled, malformed) goes to any shard, whose forward is the safety net.
+          `  http-request wait-for-body time ${TOKEN_BODY_WAIT_MS}ms if METH_POST { path ${ISSUE_TOKEN_PATH} }`,
+          `  http-request set-var(txn.key) req.body,json_query('$.concertId') if METH_POST { path ${ISSUE_TOKEN_PATH} }`,
+        ]),
     // "Bearer " is 7 characters; the condition admits exactly one space after it.
     "  http-request set-var(txn.key) req.hdr(authorization),bytes(7) " +
       "if !{ var(txn.key) -m found } !{ path_beg /api/v1/admin/ } { req.hdr(authorization) -i -m reg ^bearer\\ s[0-9] }",
@@ -110,7 +129,7 @@ export function haproxyConfig(options: HaproxyOptions): string {
     `  http-request set-var(txn.shard) path,field(5,/),crc32,mod(${WALLET_BUCKETS}),mod(${shards.length}) ` +
       "if { path_reg ^/api/v1/users/[^/]+/ }",
     "  use_backend shard%[var(txn.shard)] if { var(txn.shard) -m found }",
-    // Everything else (lists, new concerts, token requests, health) goes to any live shard.
+    // Everything else (lists, new concerts, health) goes to any live shard.
     "  default_backend any",
     // A shard that died mid-answer (502) or was too slow (504) is unavailable too, and 503 says so.
     "  http-after-response set-status 503 if { status 502 } || { status 504 }",

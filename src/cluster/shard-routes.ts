@@ -25,7 +25,8 @@ const KEY_IN_PATH = /^\/api\/v1\/(?:schedules|reservations|concerts|admin\/conce
 const WALLET_PATH = /^\/api\/v1\/users\/([^/]+)\/balance(?:\/|$)/;
 const USER_RESERVATIONS_PATH = /^\/api\/v1\/users\/([^/]+)\/reservations$/;
 const CONCERTS_PATH = "/api/v1/concerts";
-const ISSUE_TOKEN_PATH = "/api/v1/queue/tokens";
+/** The one request whose key is only in its body (`{"concertId": …}`): HAProxy routes it by the body. */
+export const ISSUE_TOKEN_PATH = "/api/v1/queue/tokens";
 const PAYMENTS_PATH = "/api/v1/payments";
 const ADMIN_PREFIX = "/api/v1/admin/";
 

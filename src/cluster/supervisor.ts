@@ -27,6 +27,11 @@ export interface SupervisedSpec {
   readonly output: "inherit" | { readonly file: string };
   /** Told about every exit and restart. */
   readonly onEvent?: (message: string) => void;
+  /**
+   * Opens an IPC channel to the child (nothing is sent on it): the kernel closes it when this process
+   * dies, however it dies, and a Node child that watches it (src/main.ts) exits then.
+   */
+  readonly ipc?: boolean;
 }
 
 /**
@@ -72,7 +77,9 @@ export class Supervised {
   #start(): void {
     const { spec } = this;
     const fd = spec.output === "inherit" ? undefined : openSync(spec.output.file, "a");
-    const stdio: StdioOptions = fd === undefined ? "inherit" : ["ignore", fd, fd];
+    const streams: ("inherit" | "ignore" | number)[] =
+      fd === undefined ? ["inherit", "inherit", "inherit"] : ["ignore", fd, fd];
+    const stdio: StdioOptions = spec.ipc === true ? [...streams, "ipc"] : streams;
     const child: ChildProcess = spawn(spec.command, spec.args, { env: spec.env, cwd: spec.cwd, stdio });
     if (fd !== undefined) {
       closeSync(fd);

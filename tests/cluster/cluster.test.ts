@@ -363,7 +363,7 @@ describe("a 3-shard cluster behind HAProxy", () => {
     for (let round = 0; round < SHARDS; round += 1) {
       const concert = await createConcert(`Flow ${round}`);
       const owner = shardOfKey(concert.concertId as string);
-      // Token requests reach any shard first; the others forward them to the owner.
+      // HAProxy sends a token request to the owner by the concert in its body.
       const token = await activeToken(`flow-${round}`, concert.concertId as string);
       expect(shardOfKey(token)).toBe(owner);
       expect((await call("GET", `${api}/queue/tokens/current`, { token })).status).toBe(200);
@@ -382,6 +382,35 @@ describe("a 3-shard cluster behind HAProxy", () => {
       const cancelled = await call("DELETE", `${api}/reservations/${held.body.reservationId}`, { token });
       expect(cancelled.status).toBe(200);
     }
+  });
+
+  it("routes a token request by the concert in its body, and a shard forwards one sent to it directly", async () => {
+    /** POST requests a shard has answered, from its own /metrics. */
+    const postsAnswered = async (shardUrl: string): Promise<number> => {
+      const text = await (await fetch(`${shardUrl}/metrics`)).text();
+      return [
+        ...text.matchAll(/^app_http_request_duration_seconds_count\{[^}]*method="POST"[^}]*\} (\d+)$/gm),
+      ]
+        .map((match) => Number(match[1]))
+        .reduce((sum, count) => sum + count, 0);
+    };
+    const concert = await createConcert("Body rule");
+    const owner = shardOfKey(concert.concertId as string) as number;
+    const before = await Promise.all(shardUrls.map(postsAnswered));
+    for (let i = 0; i < 6; i += 1) {
+      expect(shardOfKey(await activeToken(`body-${i}`, concert.concertId as string))).toBe(owner);
+    }
+    const after = await Promise.all(shardUrls.map(postsAnswered));
+    // HAProxy read the concert from the body: only the owner saw the six requests, none was forwarded.
+    expect(after.map((count, shard) => count - (before[shard] as number))).toEqual(
+      shardUrls.map((_, shard) => (shard === owner ? 6 : 0)),
+    );
+    // What HAProxy cannot route reaches any shard, and the forward is the safety net.
+    const forwarded = await call("POST", `${shardUrls[(owner + 1) % SHARDS]}/api/v1/queue/tokens`, {
+      body: { userId: "body-direct", concertId: concert.concertId },
+    });
+    expect(forwarded.status).toBe(201);
+    expect(shardOfKey(forwarded.body.token as string)).toBe(owner);
   });
 
   it("routes a wallet to its bucket's shard, and HAProxy's hash agrees with Node's on many user ids", async () => {

@@ -47,7 +47,7 @@ describe("ownership", () => {
 });
 
 describe("the HAProxy configuration", () => {
-  it("is valid for haproxy -c", () => {
+  it.each([true, false])("is valid for haproxy -c (token requests routed by body: %s)", (routeTokenBody) => {
     const dir = tempDir("haproxy-config");
     try {
       const file = join(dir, "haproxy.cfg");
@@ -60,6 +60,7 @@ describe("the HAProxy configuration", () => {
             { host: "127.0.0.1", port: 3001 },
             { host: "127.0.0.1", port: 3002 },
           ],
+          routeTokenBody,
         }),
       );
       const checked = spawnSync("haproxy", ["-c", "-f", file], { encoding: "utf8" });
