@@ -59,7 +59,9 @@ console.log(`acknowledged writes checked:  ${report.acknowledgedWrites} (${byKin
 console.log(
   `payments acknowledged:        ${report.crossShardPayments} across shards (saga), ${report.sameShardPayments} on the wallet's shard`,
 );
-console.log(`duration:                     ${formatDuration(report.durationMs)}`);
+console.log(
+  `duration:                     ${formatDuration(report.loadMs)} under load, ${formatDuration(report.durationMs)} in all`,
+);
 if (report.violations.length > 0) {
   console.log("");
   console.log(`FAILED: ${report.violations.length} violations (DATA_DIR kept in ${report.dir}):`);

@@ -7,6 +7,8 @@ import { checkEngineInvariants } from "../src/engine/engine-invariants.ts";
 import { findReservation, type EngineState } from "../src/engine/engine-state.ts";
 import { SEAT_BOOKED } from "../src/engine/schedule.ts";
 import { seededRandom, type Random } from "../src/engine/seeded-random.ts";
+import { engineReplayModel } from "../src/persistence/engine-journal-model.ts";
+import { runJournalTool } from "../src/persistence/journal-tool.ts";
 import { recoverEngineState } from "../src/persistence/recovery.ts";
 import { errorCode, is2xx, send, type Answer, type Request } from "./crash-harness.ts";
 import { field } from "./http.ts";
@@ -40,6 +42,8 @@ const PAYMENTS_PER_USER_MAX = 6;
 const TRANSACTIONS_READ_MAX = 500;
 /** Reads sent at once by a check. */
 const CHECK_CONCURRENCY = 8;
+/** A user's reads are repeated at most this often until its ledger holds still across them. */
+const STABLE_READ_ATTEMPTS_MAX = 5;
 /**
  * A client waits this long after a 503 or a failed connection before its next request, as one that
  * honours Retry-After would (shorter than its 1 s, to keep the pressure on a restarting shard).
@@ -73,6 +77,8 @@ export interface ClusterCrashReport {
   /** Keyed requests sent again with the same key. */
   readonly retries: number;
   readonly unavailable: number;
+  /** Time under load (pauses for the checks left out), and the whole run's. */
+  readonly loadMs: number;
   readonly durationMs: number;
   readonly dir: string;
   readonly violations: readonly string[];
@@ -431,13 +437,33 @@ async function checkOverHttp(
     chargesOf.set(charge.userId, [...(chargesOf.get(charge.userId) ?? []), charge]);
   }
   const reservationsSeen = new Map<string, ReservationRead>();
+  const scheduleIds = world.concerts.flatMap((concert) => concert.scheduleIds);
+  // Sagas may still post, void or sell while this reads (the load is paused, the sagas are not), so
+  // every read is ordered to make such a step visible: seat maps before and after the reservations
+  // (a seat booked before is paid, a paid seat is booked after), and each ledger read twice around
+  // its user's other reads, again until it did not move.
+  const bookedBefore = await bookedSeatsOf(baseUrl, scheduleIds);
   await forEachConcurrently([...record.users], async (userId) => {
-    const balance = await get(baseUrl, `/api/v1/users/${userId}/balance`);
-    const lines = await get(
-      baseUrl,
-      `/api/v1/users/${userId}/balance/transactions?limit=${TRANSACTIONS_READ_MAX}`,
-    );
-    const listed = await get(baseUrl, `/api/v1/users/${userId}/reservations`);
+    const ledgerPath = `/api/v1/users/${userId}/balance/transactions?limit=${TRANSACTIONS_READ_MAX}`;
+    let reads: Awaited<ReturnType<typeof get>>[] = [];
+    let stable = false;
+    for (let attempt = 0; attempt < STABLE_READ_ATTEMPTS_MAX && !stable; attempt += 1) {
+      const before = await get(baseUrl, ledgerPath);
+      const listed = await get(baseUrl, `/api/v1/users/${userId}/reservations`);
+      const balance = await get(baseUrl, `/api/v1/users/${userId}/balance`);
+      const after = await get(baseUrl, ledgerPath);
+      reads = [balance, after, listed];
+      stable = isDeepStrictEqual(before, after);
+    }
+    if (!stable) {
+      // The ledger kept moving: a saga is still posting; the next check sees it settled.
+      unsettled = true;
+      if (settled) {
+        problem(`the ledger of ${userId} still moves after the sagas settled`);
+      }
+      return;
+    }
+    const [balance, lines, listed] = reads;
     if (balance?.status !== 200 || lines?.status !== 200 || listed?.status !== 200) {
       problem(`reads of ${userId} answered ${balance?.status}, ${lines?.status}, ${listed?.status}`);
       return;
@@ -526,18 +552,46 @@ async function checkOverHttp(
       sold.set(seat, reservation.reservationId);
     }
   }
-  for (const scheduleId of world.concerts.flatMap((concert) => concert.scheduleIds)) {
-    const read = await get(baseUrl, `/api/v1/schedules/${scheduleId}/seats?status=BOOKED`);
-    const booked = (field<{ seatNumber: number }[]>(read?.body, "seats") ?? []).map((s) => s.seatNumber);
-    const paid = [...(confirmedBySchedule.get(scheduleId)?.keys() ?? [])];
-    if (read?.status !== 200 || !sameNumbers(booked, paid)) {
-      problem(`schedule ${scheduleId}: booked seats ${JSON.stringify(booked)}, paid ${JSON.stringify(paid)}`);
+  const bookedAfter = await bookedSeatsOf(baseUrl, scheduleIds);
+  for (const scheduleId of scheduleIds) {
+    const before = bookedBefore.get(scheduleId);
+    const after = bookedAfter.get(scheduleId);
+    const paid = new Set(confirmedBySchedule.get(scheduleId)?.keys() ?? []);
+    if (before === undefined || after === undefined) {
+      problem(`the seats of ${scheduleId} could not be read`);
+      continue;
+    }
+    const unpaid = before.filter((seat) => !paid.has(seat));
+    const unbooked = [...paid].filter((seat) => !after.includes(seat));
+    if (unpaid.length > 0 || unbooked.length > 0) {
+      problem(
+        `schedule ${scheduleId}: seats booked but not paid ${JSON.stringify(unpaid)}, ` +
+          `paid but not booked ${JSON.stringify(unbooked)}`,
+      );
     }
   }
   for (const message of problems) {
     record.violation(message);
   }
   return !unsettled;
+}
+
+/** Each schedule's booked seats; a schedule whose seats could not be read is left out. */
+async function bookedSeatsOf(
+  baseUrl: string,
+  scheduleIds: readonly string[],
+): Promise<Map<string, number[]>> {
+  const booked = new Map<string, number[]>();
+  for (const scheduleId of scheduleIds) {
+    const read = await get(baseUrl, `/api/v1/schedules/${scheduleId}/seats?status=BOOKED`);
+    if (read?.status === 200) {
+      booked.set(
+        scheduleId,
+        (field<{ seatNumber: number }[]>(read.body, "seats") ?? []).map((s) => s.seatNumber),
+      );
+    }
+  }
+  return booked;
 }
 
 function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
@@ -550,10 +604,21 @@ function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
 // ---------------------------------------------------------------------------------------------------
 // Checks of the journals, read after the cluster stopped.
 
-function checkJournals(journals: readonly string[], record: ClientRecord): void {
+async function checkJournals(journals: readonly string[], record: ClientRecord): Promise<void> {
   const violation = (message: string): void => record.violation(`journals: ${message}`);
   const states: EngineState[] = [];
   for (const [shard, journal] of journals.entries()) {
+    // `npm run journal -- verify` (read-only): every entry decodes, and the snapshot equals a full replay.
+    const output: string[] = [];
+    const code = await runJournalTool(
+      ["verify", "--db", journal],
+      engineReplayModel(Date.now()),
+      journal,
+      (line) => output.push(line),
+    );
+    if (code !== 0) {
+      violation(`shard ${shard}: journal verify exited ${code}: ${output.join(" / ")}`);
+    }
     const { state } = recoverEngineState(journal, { resumeAtMs: Date.now() });
     try {
       checkEngineInvariants(state);
@@ -819,6 +884,8 @@ export async function runClusterCrash(options: ClusterCrashOptions): Promise<Clu
   const baseUrl = cluster.url;
   const record = new ClientRecord((userId) => walletShardOf(userId, SHARDS));
   const kills: { atMs: number; shard: number }[] = [];
+  let loadMs = 0;
+  let checksMs = 0;
   try {
     const world = await createWorld(baseUrl);
     const vus = Array.from(
@@ -826,7 +893,8 @@ export async function runClusterCrash(options: ClusterCrashOptions): Promise<Clu
       (_, i) => new VirtualUser(`cc${i}`, seededRandom(random.int(1, 2 ** 31)), world),
     );
     const loadStartedMs = Date.now();
-    const endMs = loadStartedMs + durationMs;
+    // The load pauses while a restart is checked; the pauses do not count towards its duration.
+    let endMs = loadStartedMs + durationMs;
     while (Date.now() < endMs && record.violations.length === 0) {
       let stopped = false;
       const load = Promise.all(vus.map((vu) => vu.run(baseUrl, record, () => stopped)));
@@ -846,7 +914,7 @@ export async function runClusterCrash(options: ClusterCrashOptions): Promise<Clu
         break;
       }
       process.kill(pid, "SIGKILL");
-      kills.push({ atMs: Date.now() - loadStartedMs, shard });
+      kills.push({ atMs: Date.now() - loadStartedMs - checksMs, shard });
       // The load goes on while the shard is down and comes back; then it pauses for the check.
       const back = await restarted(dataDir, baseUrl, shard, pid, world);
       stopped = true;
@@ -857,25 +925,30 @@ export async function runClusterCrash(options: ClusterCrashOptions): Promise<Clu
         );
         break;
       }
+      const checkStartedMs = Date.now();
       await checkOverHttp(baseUrl, record, world, `after kill ${kills.length} (shard ${shard})`, false);
+      endMs += Date.now() - checkStartedMs;
+      checksMs += Date.now() - checkStartedMs;
       log(
         `kill ${kills.length}: shard ${shard} (pid ${pid}) at ${formatSeconds(kills.at(-1)?.atMs ?? 0)}; ` +
           `${record.requests} requests, ${record.unavailable} answered 503, ${record.violations.length} violations`,
       );
     }
     // The sagas settle: poll until no wallet has money pending, bounded.
+    loadMs = Date.now() - loadStartedMs - checksMs;
+    // Twice in a row, so that a saga whose reserve was still on its way is seen too.
     const settleDeadline = Date.now() + SETTLE_TIMEOUT_MS;
-    while (!(await checkOverHttp(baseUrl, record, world, "settling", false, false))) {
-      if (Date.now() > settleDeadline) {
-        break;
-      }
+    let settledReads = 0;
+    while (settledReads < 2 && Date.now() < settleDeadline) {
+      const settled = await checkOverHttp(baseUrl, record, world, "settling", false, false);
+      settledReads = settled ? settledReads + 1 : 0;
       await sleep(500);
     }
     await checkOverHttp(baseUrl, record, world, "at the end", true);
   } finally {
     await cluster.stop();
   }
-  checkJournals(
+  await checkJournals(
     cluster.shards.map((shard) => shard.journal),
     record,
   );
@@ -900,6 +973,7 @@ export async function runClusterCrash(options: ClusterCrashOptions): Promise<Clu
     sameShardPayments: record.sameShard,
     retries: record.retries,
     unavailable: record.unavailable,
+    loadMs,
     durationMs: Date.now() - startedMs,
     dir: dataDir,
     violations,
