@@ -54,6 +54,11 @@ console.log(
 console.log(
   `requests sent:                ${report.requests} (${report.unavailable} answered 503 SHARD_UNAVAILABLE)`,
 );
+console.log(
+  `answers:                      ${Object.entries(report.outcomes)
+    .map(([outcome, n]) => `${outcome}: ${n}`)
+    .join(", ")}`,
+);
 console.log(`keyed retries:                ${report.retries}`);
 console.log(`acknowledged writes checked:  ${report.acknowledgedWrites} (${byKind})`);
 console.log(

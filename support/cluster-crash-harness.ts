@@ -77,6 +77,8 @@ export interface ClusterCrashReport {
   /** Keyed requests sent again with the same key. */
   readonly retries: number;
   readonly unavailable: number;
+  /** Answers by request kind, status and error code (`hold 409 SEAT_UNAVAILABLE`), most frequent first. */
+  readonly outcomes: Readonly<Record<string, number>>;
   /** Time under load (pauses for the checks left out), and the whole run's. */
   readonly loadMs: number;
   readonly durationMs: number;
@@ -112,6 +114,8 @@ class ClientRecord {
   readonly users = new Set<string>();
   /** The first 2xx answer per `userId \0 key`. */
   private readonly firstSuccess = new Map<string, { status: number; body: unknown }>();
+  /** Answers by request kind, status and error code. */
+  readonly outcomes = new Map<string, number>();
   requests = 0;
   retries = 0;
   unavailable = 0;
@@ -136,6 +140,8 @@ class ClientRecord {
     }
     const where = `${request.method} ${request.path} (${request.userId}, key ${request.key})`;
     const code = errorCode(answer.body);
+    const outcome = `${request.kind} ${answer.status}${code === undefined ? "" : ` ${code}`}`;
+    this.outcomes.set(outcome, (this.outcomes.get(outcome) ?? 0) + 1);
     if (answer.status === 503 && code === "SHARD_UNAVAILABLE") {
       this.unavailable += 1;
       await sleep(UNAVAILABLE_BACKOFF_MS);
@@ -260,8 +266,13 @@ class VirtualUser {
         path: "/api/v1/queue/tokens",
         body: { userId: this.userId, concertId: concert.concertId },
       });
-      if ("status" in answer && answer.status === 201) {
+      // 201 for a new token, 200 for the one this user already holds for the concert.
+      if ("status" in answer && is2xx(answer.status)) {
         this.token = field<string>(answer.body, "token");
+        // A token pays only for its own concert's reservations (another shard's are refused 503).
+        if (concert !== this.concert) {
+          this.held = [];
+        }
         this.concert = concert;
       }
       return;
@@ -347,7 +358,8 @@ class VirtualUser {
     if (request.userId !== this.userId) {
       return;
     }
-    if (request.kind === "hold" && answer.status === 201) {
+    // A late answer to a hold made with an earlier token: that token's reservations are not payable now.
+    if (request.kind === "hold" && answer.status === 201 && request.token === this.token) {
       this.held.push(field<string>(answer.body, "reservationId") ?? "");
     }
     if (request.kind === "pay") {
@@ -973,6 +985,7 @@ export async function runClusterCrash(options: ClusterCrashOptions): Promise<Clu
     sameShardPayments: record.sameShard,
     retries: record.retries,
     unavailable: record.unavailable,
+    outcomes: Object.fromEntries([...record.outcomes].sort((a, b) => b[1] - a[1])),
     loadMs,
     durationMs: Date.now() - startedMs,
     dir: dataDir,
