@@ -30,7 +30,7 @@ const SHARDS = 3;
 /** Short holds, so some expire during the run and some sagas abort on an ended hold. */
 const HOLD_TTL_MS = 4_000;
 /** Per concert: a small hot schedule (seat races) and a roomy one. */
-const SCHEDULE_SEATS: readonly number[] = [10, 300];
+const SCHEDULE_SEATS: readonly number[] = [10, 2_000];
 const SEAT_PRICE_WON = 1_000;
 /** How long after a kill the killed shard must serve again through HAProxy. */
 const RESTART_TIMEOUT_MS = 30_000;
@@ -38,6 +38,8 @@ const RESTART_TIMEOUT_MS = 30_000;
 const SETTLE_TIMEOUT_MS = 30_000;
 /** A user is replaced by a fresh one after this many payments, so one user's ledger stays short. */
 const PAYMENTS_PER_USER_MAX = 6;
+/** ... and after this many charges (a user whose holds keep failing would otherwise charge on). */
+const CHARGES_PER_USER_MAX = 100;
 /** The ledger lines one read returns (the API's limit); a user never gets near it (see above). */
 const TRANSACTIONS_READ_MAX = 500;
 /** Reads sent at once by a check. */
@@ -222,6 +224,7 @@ class ClientRecord {
 class VirtualUser {
   private generation = 0;
   private payments = 0;
+  private charges = 0;
   private token: string | undefined;
   private concert: World["concerts"][number] | undefined;
   private held: string[] = [];
@@ -358,6 +361,13 @@ class VirtualUser {
     if (request.userId !== this.userId) {
       return;
     }
+    if (request.kind === "charge" && answer.status === 200) {
+      this.charges += 1;
+      if (this.charges >= CHARGES_PER_USER_MAX) {
+        this.nextUser();
+        return;
+      }
+    }
     // A late answer to a hold made with an earlier token: that token's reservations are not payable now.
     if (request.kind === "hold" && answer.status === 201 && request.token === this.token) {
       this.held.push(field<string>(answer.body, "reservationId") ?? "");
@@ -372,14 +382,21 @@ class VirtualUser {
         this.token = undefined;
         this.payments += 1;
         if (this.payments >= PAYMENTS_PER_USER_MAX || this.random.chance(0.2)) {
-          this.generation += 1;
-          this.payments = 0;
-          this.held = [];
+          this.nextUser();
         }
         return;
       }
     }
     this.onRefused(code);
+  }
+
+  /** A new buyer takes this one's place: a fresh user id, wallet, token and holds. */
+  private nextUser(): void {
+    this.generation += 1;
+    this.payments = 0;
+    this.charges = 0;
+    this.held = [];
+    this.token = undefined;
   }
 
   private onRefused(code: string | undefined): void {
