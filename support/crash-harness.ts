@@ -82,7 +82,7 @@ export interface CrashLoopReport {
 
 export type Kind = "concert" | "issue" | "poll" | "charge" | "hold" | "pay" | "cancel";
 
-interface Request {
+export interface Request {
   readonly kind: Kind;
   readonly userId: string;
   readonly method: string;
@@ -105,9 +105,11 @@ interface Exchange extends Request {
   error?: string;
 }
 
-type Answer = { readonly status: number; readonly body: unknown } | { readonly error: string };
+/** An answer, or why none came (the connection failed or timed out). */
+export type Answer = { readonly status: number; readonly body: unknown } | { readonly error: string };
 
-async function send(baseUrl: string, request: Request): Promise<Answer> {
+/** Sends one request over HTTP (bounded by a timeout); never throws. Also used by the cluster crash test. */
+export async function send(baseUrl: string, request: Request): Promise<Answer> {
   const init = requestInit(request.method, {
     body: request.body,
     token: request.bearer ?? request.token,
@@ -126,9 +128,10 @@ async function send(baseUrl: string, request: Request): Promise<Answer> {
   }
 }
 
-const is2xx = (status: number | undefined): boolean => status !== undefined && status >= 200 && status < 300;
+export const is2xx = (status: number | undefined): boolean =>
+  status !== undefined && status >= 200 && status < 300;
 
-function errorCode(body: unknown): string | undefined {
+export function errorCode(body: unknown): string | undefined {
   if (typeof body === "object" && body !== null && "error" in body) {
     const error = body.error;
     if (typeof error === "object" && error !== null && "code" in error) {
