@@ -25,6 +25,7 @@ import os from "node:os";
 import path from "node:path";
 import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import { SystemClock } from "../src/actors/clock.ts";
+import { createBenchConcert } from "./bench-concert.ts";
 import type { Engine } from "../src/actors/engine.ts";
 import { newId } from "../src/actors/ids.ts";
 import { MAILBOX_DEPTH_MAX_DEFAULT } from "../src/actors/mailbox.ts";
@@ -198,20 +199,13 @@ interface BigConcert {
 }
 
 /** Creates 10 schedules of 100,000 seats (1,000,000 seats). */
-async function createBigConcert(engine: Engine): Promise<Concert> {
-  const created = await engine.createConcert({
+function createBigConcert(engine: Engine): Promise<Concert> {
+  return createBenchConcert(engine, {
     title: "Benchmark Concert",
-    onSaleAtMs: null,
-    schedules: Array.from({ length: SCHEDULES }, (_, i) => ({
-      startsAtMs: 1_900_000_000_000 + i * 86_400_000,
-      seatCount: SEATS_PER_SCHEDULE,
-      price: SEAT_PRICE_WON,
-    })),
+    schedules: SCHEDULES,
+    seatsPerSchedule: SEATS_PER_SCHEDULE,
+    priceWon: SEAT_PRICE_WON,
   });
-  if (!created.ok) {
-    throw new Error(`creating the concert failed: ${created.rejection.code} ${created.rejection.message}`);
-  }
-  return created.value;
 }
 
 /** The big concert, with an ACTIVE queue token for every user of the plan, issued before timing. */

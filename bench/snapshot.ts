@@ -35,6 +35,7 @@ import { openJournalReader, type JournalWriter } from "../src/persistence/journa
 import { recoverEngineState } from "../src/persistence/recovery.ts";
 import { parseCommandLine } from "../support/cli.ts";
 import { formatBytes, formatNumber } from "../support/format.ts";
+import { createBenchConcert } from "./bench-concert.ts";
 import { collectGarbage, copyJournal } from "./journal-files.ts";
 
 const USAGE = `usage: npm run bench:snapshot [-- --quick] [--holders <n>]
@@ -189,20 +190,14 @@ async function runLoad(
 async function buildJournal(journalPath: string): Promise<void> {
   const engine = await startEngine(engineOptions(journalPath, "inline"));
   try {
-    const created = await engine.createConcert({
+    const concert = await createBenchConcert(engine, {
       title: "Snapshot Benchmark",
-      onSaleAtMs: null,
-      schedules: Array.from({ length: SCHEDULES }, (_, i) => ({
-        startsAtMs: 1_900_000_000_000 + i * 86_400_000,
-        seatCount: SEATS_PER_SCHEDULE,
-        price: SEAT_PRICE_WON,
-      })),
+      schedules: SCHEDULES,
+      seatsPerSchedule: SEATS_PER_SCHEDULE,
+      priceWon: SEAT_PRICE_WON,
     });
-    if (!created.ok) {
-      throw new Error(`creating the concert failed: ${created.rejection.code}`);
-    }
-    const staged = { scheduleIds: created.value.schedules.map((s) => s.scheduleId), tokens: new Map() };
-    await issueTokens(engine, created.value.concertId, staged, 0, HOLDS_BUILT);
+    const staged = { scheduleIds: concert.schedules.map((s) => s.scheduleId), tokens: new Map() };
+    await issueTokens(engine, concert.concertId, staged, 0, HOLDS_BUILT);
     await runHolds(engine, staged, BUILD_HOLDERS, 0, HOLDS_BUILT);
   } finally {
     await engine.stop();

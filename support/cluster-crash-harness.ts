@@ -10,6 +10,7 @@ import { seededRandom, type Random } from "../src/engine/seeded-random.ts";
 import { engineReplayModel } from "../src/persistence/engine-journal-model.ts";
 import { runJournalTool } from "../src/persistence/journal-tool.ts";
 import { recoverEngineState } from "../src/persistence/recovery.ts";
+import { isAlive } from "./cluster-process.ts";
 import { errorCode, is2xx, send, type Answer, type Request } from "./crash-harness.ts";
 import { field } from "./http.ts";
 import { tempDir } from "./temp-dir.ts";
@@ -808,15 +809,6 @@ function pidOf(dataDir: string, shard: number): number | undefined {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Waits until shard `shard`, killed as `pid`, runs again and serves its concert through HAProxy. */
 async function restarted(
   dataDir: string,
@@ -829,7 +821,7 @@ async function restarted(
   const concertId = world.concerts[shard]?.concertId ?? "";
   while (Date.now() < deadline) {
     const now = pidOf(dataDir, shard);
-    if (now !== undefined && now !== pid && alive(now)) {
+    if (now !== undefined && now !== pid && isAlive(now)) {
       const read = await get(baseUrl, `/api/v1/concerts/${concertId}/schedules`);
       if (read?.status === 200) {
         return true;

@@ -5,17 +5,17 @@
  * A real cluster: `scripts/cluster.ts` (what `npm run cluster` runs) with 3 shards behind a real
  * HAProxy on loopback, started once for the file, killed shard by shard, and stopped with SIGTERM.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../src/cluster/cluster.ts";
+import { CLUSTER_START_TIMEOUT_MS, isAlive, spawnCluster } from "../../support/cluster-process.ts";
 import { shardOfKey, walletShardOf } from "../../src/cluster/ownership.ts";
 import { tempDir } from "../../support/temp-dir.ts";
 
 const SHARDS = 3;
 const ADMIN = "cluster-test-admin";
-const START_TIMEOUT_MS = 60_000;
 const RESTART_TIMEOUT_MS = 30_000;
 const DRAIN_DELAY_MS = 1_500;
 
@@ -61,15 +61,6 @@ const pidOf = (shard: number): number | undefined => {
     return undefined;
   }
 };
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function eventually<T>(
   what: string,
@@ -162,7 +153,7 @@ async function restarted(shard: number, pid: number): Promise<void> {
     `the supervisor restarts shard ${shard}`,
     () => {
       const now = pidOf(shard);
-      return Promise.resolve(now !== undefined && now !== pid && alive(now) ? now : undefined);
+      return Promise.resolve(now !== undefined && now !== pid && isAlive(now) ? now : undefined);
     },
     RESTART_TIMEOUT_MS,
   );
@@ -281,38 +272,22 @@ beforeAll(async () => {
   dataDir = tempDir("cluster");
   const port = await freePort();
   api = `http://127.0.0.1:${port}/api/v1`;
-  cluster = spawn(process.execPath, ["--import", "tsx", "scripts/cluster.ts"], {
-    env: {
-      ...process.env,
-      SHARDS: String(SHARDS),
-      DATA_DIR: dataDir,
-      PORT: String(port),
-      ADMIN_TOKEN: ADMIN,
-      LOG_LEVEL: "warn",
-      DRAIN_DELAY_MS: String(DRAIN_DELAY_MS),
-      SHARD_SECRET: undefined,
-    },
-    stdio: ["ignore", "ignore", "pipe"],
+  cluster = await spawnCluster(process.execPath, ["--import", "tsx", "scripts/cluster.ts"], {
+    SHARDS: String(SHARDS),
+    DATA_DIR: dataDir,
+    PORT: String(port),
+    ADMIN_TOKEN: ADMIN,
+    LOG_LEVEL: "warn",
+    DRAIN_DELAY_MS: String(DRAIN_DELAY_MS),
+    SHARD_SECRET: undefined,
   });
   exited = new Promise((resolve) => cluster.on("exit", (code) => resolve(code)));
-  let stderr = "";
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ready line:\n${stderr}`)), START_TIMEOUT_MS);
-    cluster.stderr?.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
-      if (stderr.includes("; ready")) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    cluster.on("exit", (code) => reject(new Error(`the cluster exited (${code}):\n${stderr}`)));
-  });
   const config = readFileSync(join(dataDir, "haproxy.cfg"), "utf8");
   shardUrls = [...config.matchAll(/^backend shard(\d+)\n {2}server s\d+ (\S+) check$/gm)].map(
     (match) => `http://${match[2]}`,
   );
   expect(shardUrls).toHaveLength(SHARDS);
-}, START_TIMEOUT_MS + 10_000);
+}, CLUSTER_START_TIMEOUT_MS + 10_000);
 
 afterAll(async () => {
   // When the SIGTERM test did not run (a filtered run), stop the cluster the same way, shards included.
@@ -328,7 +303,7 @@ describe("a 3-shard cluster behind HAProxy", () => {
     const pids = Array.from({ length: SHARDS }, (_, shard) => pidOf(shard));
     for (const pid of pids) {
       expect(pid).toBeGreaterThan(0);
-      expect(alive(pid as number)).toBe(true);
+      expect(isAlive(pid as number)).toBe(true);
     }
     expect(new Set(pids).size).toBe(SHARDS);
   });
@@ -646,7 +621,7 @@ describe("a 3-shard cluster behind HAProxy", () => {
       "the supervisor restarts the shard",
       () => {
         const now = pidOf(victimShard);
-        return Promise.resolve(now !== undefined && now !== pid && alive(now) ? now : undefined);
+        return Promise.resolve(now !== undefined && now !== pid && isAlive(now) ? now : undefined);
       },
       RESTART_TIMEOUT_MS,
     );

@@ -2,30 +2,21 @@
  * A cluster must not outlive the process that runs it: when `npm run cluster` (or the cluster process
  * under it) is killed with SIGKILL, which it cannot catch, its shards and HAProxy exit on their own.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { freePort } from "../../src/cluster/cluster.ts";
+import { isAlive, spawnCluster } from "../../support/cluster-process.ts";
 import { tempDir } from "../../support/temp-dir.ts";
 
 const SHARDS = 2;
-const START_TIMEOUT_MS = 60_000;
 /** Everything the killed process started must be gone within this long. */
 const EXIT_TIMEOUT_MS = 5_000;
 
 let dataDir: string | undefined;
 let started: ChildProcess | undefined;
 let left: number[] = [];
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** The pids in DATA_DIR's `*.pid` files: every shard and HAProxy. */
 function pidsIn(dir: string): number[] {
@@ -36,31 +27,14 @@ function pidsIn(dir: string): number[] {
 
 /** Starts `command` (which runs a cluster) and waits for the cluster's ready line. */
 async function startCluster(command: string, args: string[], dir: string): Promise<ChildProcess> {
-  const child = spawn(command, args, {
-    env: {
-      ...process.env,
-      SHARDS: String(SHARDS),
-      DATA_DIR: dir,
-      PORT: String(await freePort()),
-      ADMIN_TOKEN: "parent-death-admin",
-      LOG_LEVEL: "warn",
-      DRAIN_DELAY_MS: "0",
-    },
-    stdio: ["ignore", "ignore", "pipe"],
+  return spawnCluster(command, args, {
+    SHARDS: String(SHARDS),
+    DATA_DIR: dir,
+    PORT: String(await freePort()),
+    ADMIN_TOKEN: "parent-death-admin",
+    LOG_LEVEL: "warn",
+    DRAIN_DELAY_MS: "0",
   });
-  let stderr = "";
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ready line:\n${stderr}`)), START_TIMEOUT_MS);
-    child.stderr?.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
-      if (stderr.includes("; ready")) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.on("exit", (code) => reject(new Error(`the cluster exited (${code}):\n${stderr}`)));
-  });
-  return child;
 }
 
 /** The pids of `pid`'s children, from /proc (Linux). */
@@ -76,7 +50,7 @@ function childrenOf(pid: number): number[] {
 async function allGone(pids: readonly number[]): Promise<number[]> {
   const deadline = Date.now() + EXIT_TIMEOUT_MS;
   for (;;) {
-    const living = pids.filter(alive);
+    const living = pids.filter(isAlive);
     if (living.length === 0 || Date.now() > deadline) {
       return living;
     }
@@ -109,7 +83,7 @@ describe("a cluster whose process is killed with SIGKILL", () => {
     const pids = pidsIn(dataDir);
     left = pids;
     expect(pids).toHaveLength(SHARDS + 1);
-    expect(pids.every(alive)).toBe(true);
+    expect(pids.every(isAlive)).toBe(true);
     started.kill("SIGKILL");
     expect(await allGone(pids)).toEqual([]);
   });
