@@ -17,7 +17,7 @@ export function sizes(options: BenchOptions) {
     ? {
         hotUsers: 1_000,
         contendedUsers: 1_000,
-        flowPool: 2_000,
+        flowPool: 5_000,
         scalingUsers: 200,
         scalingSeats: 100,
         pollTokens: 1_000,
@@ -25,7 +25,7 @@ export function sizes(options: BenchOptions) {
     : {
         hotUsers: 10_000,
         contendedUsers: 10_000,
-        flowPool: 25_000,
+        flowPool: 40_000,
         scalingUsers: 500,
         scalingSeats: 1_000,
         pollTokens: 10_000,
