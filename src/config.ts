@@ -42,6 +42,11 @@ export interface Config {
   readonly logLevel: LogLevel;
   /** Set when the server is one shard of a cluster (`npm run cluster`); undefined for a single node. */
   readonly shard: ShardConfig | undefined;
+  /**
+   * Tests only: the shard's clock starts at this time and moves only when the test says so (POST
+   * /internal/v1/clock), as the in-process suite's simulated clock does. Undefined: the system clock.
+   */
+  readonly simulatedClockStartMs: number | undefined;
 }
 
 /** A shard's place in its cluster: SHARD_INDEX, SHARD_PEERS and SHARD_SECRET. */
@@ -318,6 +323,12 @@ const VARIABLES = {
   SHARD_SECRET: adminToken(
     "secret the shards show each other's internal endpoints; needed with `SHARD_INDEX`",
   ),
+  SIMULATED_CLOCK_START_MS: optionalInteger({
+    min: 0,
+    max: 8_640_000_000_000_000,
+    meaning:
+      "tests only, with `SHARD_INDEX`: the clock starts at this Unix time and moves only by `POST /internal/v1/clock`; unset: the system clock",
+  }),
 };
 
 type Variables = typeof VARIABLES;
@@ -349,6 +360,10 @@ export function loadConfig(env: Env): Config {
   }
   const vars = parsed.data;
   const shard = shardConfig(vars.SHARD_INDEX, vars.SHARD_PEERS, vars.SHARD_SECRET);
+  if (vars.SIMULATED_CLOCK_START_MS !== undefined && shard === undefined) {
+    // Only a shard has the internal endpoint that moves the clock: a single node's would never move.
+    throw new ConfigError(["SIMULATED_CLOCK_START_MS needs SHARD_INDEX"]);
+  }
   return {
     port: vars.PORT,
     host: vars.HOST,
@@ -364,6 +379,7 @@ export function loadConfig(env: Env): Config {
     logLevel: vars.LOG_LEVEL,
     drainDelayMs: vars.DRAIN_DELAY_MS,
     shard,
+    simulatedClockStartMs: vars.SIMULATED_CLOCK_START_MS,
   };
 }
 

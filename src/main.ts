@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { SystemClock } from "./actors/clock.ts";
+import { SimulatedClock, SystemClock } from "./actors/clock.ts";
 import type { Engine } from "./actors/engine.ts";
 import { newId, taggedIdSource } from "./actors/ids.ts";
 import { shardTag } from "./cluster/ownership.ts";
@@ -54,6 +54,8 @@ async function serve(config: Config, logger: Logger): Promise<void> {
   mkdirSync(dirname(config.databasePath), { recursive: true });
   const startedAtMs = Date.now();
   const metrics = new HttpMetrics();
+  const simulatedClock =
+    config.simulatedClockStartMs === undefined ? undefined : new SimulatedClock(config.simulatedClockStartMs);
   const engine: Engine = await startEngine({
     onJournalCommit: metrics.observeJournalCommit,
     onJournalFailure: (error) => logJournalFailure(logger, config.databasePath, error),
@@ -63,7 +65,7 @@ async function serve(config: Config, logger: Logger): Promise<void> {
     },
     journalWriter: config.journalWriter,
     databasePath: config.databasePath,
-    clock: new SystemClock(),
+    clock: simulatedClock ?? new SystemClock(),
     // A shard tags every id it mints with its number, so the id alone says which shard owns it.
     newId: config.shard === undefined ? newId : taggedIdSource(shardTag(config.shard.index)),
     holdTtlMs: config.holdTtlMs,
@@ -86,7 +88,7 @@ async function serve(config: Config, logger: Logger): Promise<void> {
 
   registerEngineMetrics(metrics, engine);
   let draining = false;
-  const shard = config.shard === undefined ? undefined : shardRoutes(config.shard, engine);
+  const shard = config.shard === undefined ? undefined : shardRoutes(config.shard, engine, simulatedClock);
   const app = createApp({
     engine,
     metrics,

@@ -43,12 +43,13 @@ function problemsOf(env: Record<string, string>): readonly string[] {
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-/** Every whole-number variable: its bounds, written out, and where its value lands in the config. */
 /** A whole cluster's worth of peers, so that any SHARD_INDEX in bounds has its shard. */
 const SHARD_BASE = {
   SHARD_PEERS: Array.from({ length: 64 }, (_, i) => `http://127.0.0.1:${4000 + i}`).join(","),
   SHARD_SECRET: "a-shard-secret",
 };
+
+/** Every whole-number variable: its bounds, written out, and where its value lands in the config. */
 
 const INTEGER_VARIABLES: Record<
   string,
@@ -86,6 +87,12 @@ const INTEGER_VARIABLES: Record<
   REQUEST_TIMEOUT_MS: { min: 1_000, max: 600_000, read: (config) => config.requestTimeoutMs },
   DRAIN_DELAY_MS: { min: 0, max: 120_000, read: (config) => config.drainDelayMs },
   SHARD_INDEX: { min: 0, max: 63, read: (config) => config.shard?.index ?? -1, base: SHARD_BASE },
+  SIMULATED_CLOCK_START_MS: {
+    min: 0,
+    max: 8_640_000_000_000_000,
+    read: (config) => config.simulatedClockStartMs ?? -1,
+    base: { ...SHARD_BASE, SHARD_INDEX: "0" },
+  },
 };
 
 describe("the configuration", () => {
@@ -105,6 +112,7 @@ describe("the configuration", () => {
       logLevel: "info",
       drainDelayMs: 2_000,
       shard: undefined,
+      simulatedClockStartMs: undefined,
     } satisfies Config);
   });
 
@@ -254,6 +262,22 @@ describe("the configuration", () => {
         ]);
       }
     });
+  });
+
+  it("takes the shard settings together, and the simulated clock only on a shard", () => {
+    expect(problemsOf({ SHARD_INDEX: "0" })).toEqual([
+      "SHARD_INDEX needs SHARD_PEERS",
+      "SHARD_INDEX needs SHARD_SECRET",
+    ]);
+    expect(problemsOf({ SHARD_SECRET: SHARD_BASE.SHARD_SECRET })).toEqual([
+      "SHARD_PEERS and SHARD_SECRET need SHARD_INDEX",
+    ]);
+    expect(problemsOf({ SIMULATED_CLOCK_START_MS: "1000" })).toEqual([
+      "SIMULATED_CLOCK_START_MS needs SHARD_INDEX",
+    ]);
+    const shard = loadConfig({ ...SHARD_BASE, SHARD_INDEX: "2", SIMULATED_CLOCK_START_MS: "1000" });
+    expect(shard.shard?.index).toBe(2);
+    expect(shard.simulatedClockStartMs).toBe(1000);
   });
 
   describe("the README's configuration table", () => {

@@ -354,6 +354,16 @@ export class Engine {
     return this.runtime.journal.stats;
   }
 
+  /**
+   * Resolves once no actor has a message left unanswered: how a simulated clock waits out what the
+   * timers it fired have posted (expiries, admissions) and their journal commits.
+   */
+  async whenIdle(): Promise<void> {
+    do {
+      await new Promise((resolve) => setImmediate(resolve));
+    } while (this.mailboxes().some((mailbox) => mailbox.depth > 0));
+  }
+
   /** Every mailbox with its depth, for metrics. */
   mailboxes(): Mailbox[] {
     return [

@@ -8,9 +8,11 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context, MiddlewareHandler } from "hono";
+import type { SimulatedClock } from "../actors/clock.ts";
 import type { Engine } from "../actors/engine.ts";
 import type { ShardConfig } from "../config.ts";
 import type { Result } from "../engine/decider.ts";
+import { USER_ID_PATTERN } from "../engine/limits.ts";
 import type { FundsAnswer, FundsCommand } from "../engine/wallet-reservation.ts";
 import { sendError, sendRejection } from "../http/errors.ts";
 import { bearerToken } from "../http/respond.ts";
@@ -52,8 +54,15 @@ export interface ShardRoutes {
   readonly close: () => void;
 }
 
-/** The HTTP side of shard `config.index` of a cluster, over its own engine. */
-export function shardRoutes(config: ShardConfig, engine: Engine): ShardRoutes {
+/**
+ * The HTTP side of shard `config.index` of a cluster, over its own engine. With `simulatedClock` (tests
+ * only: SIMULATED_CLOCK_START_MS) it also has the internal endpoint that moves that clock.
+ */
+export function shardRoutes(
+  config: ShardConfig,
+  engine: Engine,
+  simulatedClock?: SimulatedClock,
+): ShardRoutes {
   const me = config.index;
   const shards = config.peers.length;
   const client = new PeerClient(config.secret);
@@ -192,7 +201,8 @@ export function shardRoutes(config: ShardConfig, engine: Engine): ShardRoutes {
       return merged instanceof Response ? merged : c.json({ concerts: merged }, 200);
     }
     const listUser = method === "GET" ? USER_RESERVATIONS_PATH.exec(path)?.[1] : undefined;
-    if (listUser !== undefined) {
+    // A malformed user id goes on to the route, which refuses it as a single node does.
+    if (listUser !== undefined && USER_ID_PATTERN.test(listUser)) {
       const local = await localReservations(listUser);
       const merged = await gather(
         c,
@@ -268,6 +278,18 @@ export function shardRoutes(config: ShardConfig, engine: Engine): ShardRoutes {
       const local = await localReservations(c.req.param("userId"));
       return local.ok ? c.json({ items: local.value }, 200) : sendRejection(c, local.rejection);
     });
+    if (simulatedClock !== undefined) {
+      // Moves the clock to `nowMs` (never back), fires what fell due, and answers once it is all done.
+      app.post(`${INTERNAL_PREFIX}/clock`, async (c) => {
+        const nowMs = fieldOf(await jsonOf(c), "nowMs");
+        if (typeof nowMs !== "number" || !Number.isSafeInteger(nowMs)) {
+          return sendError(c, "VALIDATION_FAILED", 'expected {"nowMs": <Unix time in ms>}');
+        }
+        simulatedClock.advanceTo(Math.max(simulatedClock.nowMs(), nowMs));
+        await engine.whenIdle();
+        return c.json({ nowMs: simulatedClock.nowMs() }, 200);
+      });
+    }
   };
 
   return { middleware, registerInternal, close: () => client.close() };
@@ -321,7 +343,7 @@ function fundsCommandOf(body: unknown): FundsCommand | undefined {
   switch (type) {
     case "ReserveFunds": {
       const reservationId = stringField(body, "reservationId");
-      const amount = (body as Record<string, unknown>).amount;
+      const amount = fieldOf(body, "amount");
       return reservationId === undefined || typeof amount !== "number"
         ? undefined
         : { type, paymentId, userId, reservationId, amount };
@@ -335,10 +357,11 @@ function fundsCommandOf(body: unknown): FundsCommand | undefined {
   }
 }
 
+function fieldOf(body: unknown, name: string): unknown {
+  return typeof body === "object" && body !== null ? (body as Record<string, unknown>)[name] : undefined;
+}
+
 function stringField(body: unknown, name: string): string | undefined {
-  if (typeof body !== "object" || body === null) {
-    return undefined;
-  }
-  const value = (body as Record<string, unknown>)[name];
+  const value = fieldOf(body, name);
   return typeof value === "string" ? value : undefined;
 }

@@ -6,7 +6,7 @@ import {
   expectError,
   expectStatus,
   seatStatuses,
-  startHarness,
+  startTargetHarness,
   useHarness,
   type Harness,
   type HttpResult,
@@ -57,14 +57,14 @@ describe("bodies that are not a JSON object", () => {
   it("answers 400 VALIDATION_FAILED to malformed JSON on every POST route, changing nothing", async () => {
     const h = harness();
     const { routes, scheduleId } = await postRoutes(h);
-    const seqBefore = h.engine.journalSeq();
+    const seqBefore = await h.journalSeq();
     for (const route of routes) {
       for (const body of ["{", '{"amount": 1,}', "{amount: 1}", "", "nul", '{"a":1}{"b":2}', "\u0000"]) {
         expectError(await sendRaw(h, route, body), 400, "VALIDATION_FAILED");
       }
     }
     await h.settle();
-    expect(h.engine.journalSeq()).toBe(seqBefore);
+    expect(await h.journalSeq()).toBe(seqBefore);
     expect(await balanceOf(h, "alice")).toBe(100_000);
     expect(await seatStatuses(h, scheduleId, [1])).toEqual(["AVAILABLE"]);
   });
@@ -72,14 +72,14 @@ describe("bodies that are not a JSON object", () => {
   it("answers 400 VALIDATION_FAILED to an array, string, number, boolean or null body on every POST route", async () => {
     const h = harness();
     const { routes } = await postRoutes(h);
-    const seqBefore = h.engine.journalSeq();
+    const seqBefore = await h.journalSeq();
     for (const route of routes) {
       for (const body of ["[]", '[{"amount":1}]', '"text"', "42", "true", "null"]) {
         expectError(await sendRaw(h, route, body), 400, "VALIDATION_FAILED");
       }
     }
     await h.settle();
-    expect(h.engine.journalSeq()).toBe(seqBefore);
+    expect(await h.journalSeq()).toBe(seqBefore);
   });
 
   it("answers 400 VALIDATION_FAILED to a body sent without a JSON content type", async () => {
@@ -87,7 +87,7 @@ describe("bodies that are not a JSON object", () => {
     const { routes } = await postRoutes(h);
     const charge = routes.find((route) => route.name === "charge") as PostRoute;
     expectError(await sendRaw(h, charge, '{"amount":1}', "text/plain"), 400, "VALIDATION_FAILED");
-    const untyped = await h.app.request(charge.path, { method: "POST", body: '{"amount":1}' });
+    const untyped = await h.fetch(charge.path, { method: "POST", body: '{"amount":1}' });
     expect(untyped.status).toBe(400);
     expect(await balanceOf(h, "alice")).toBe(100_000);
   });
@@ -124,7 +124,7 @@ describe("oversized bodies", () => {
   it("answers 413 PAYLOAD_TOO_LARGE to a body over 16 KiB on every POST route, changing nothing", async () => {
     const h = harness();
     const { routes } = await postRoutes(h);
-    const seqBefore = h.engine.journalSeq();
+    const seqBefore = await h.journalSeq();
     const padding = "x".repeat(16 * 1024);
     for (const route of routes) {
       const body = JSON.stringify({ amount: 1, userId: "alice", padding });
@@ -136,7 +136,7 @@ describe("oversized bodies", () => {
           controller.close();
         },
       });
-      const response = await h.app.request(route.path, {
+      const response = await h.fetch(route.path, {
         method: "POST",
         body: stream,
         headers: { "content-type": "application/json", authorization: `Bearer ${route.token ?? ""}` },
@@ -146,7 +146,7 @@ describe("oversized bodies", () => {
       expect(await response.json()).toMatchObject({ error: { code: "PAYLOAD_TOO_LARGE" } });
     }
     await h.settle();
-    expect(h.engine.journalSeq()).toBe(seqBefore);
+    expect(await h.journalSeq()).toBe(seqBefore);
     expect(await balanceOf(h, "alice")).toBe(100_000);
   });
 
@@ -213,7 +213,7 @@ describe("routes and methods", () => {
 
 describe("a full mailbox", () => {
   it("answers 503 OVERLOADED with Retry-After, and the refused requests change nothing", async () => {
-    const h = await startHarness({ mailboxDepthMax: 1, journalWriter: "worker" });
+    const h = await startTargetHarness({ mailboxDepthMax: 1, journalWriter: "worker" });
     try {
       const { concert, scheduleId } = await bookingSetup(h, { seatCount: 50 });
       const tokens: string[] = [];

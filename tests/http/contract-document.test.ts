@@ -2,13 +2,13 @@ import fs from "node:fs";
 import path from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
-import { describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { contractDocument } from "../../src/http/contract.ts";
 import { DESCRIPTION_OF, STATUS_OF, type ErrorCode } from "../../src/http/errors.ts";
 import { REPO_ROOT } from "../../support/child-process.ts";
 import type { HttpResult } from "../../support/http.ts";
 import { contractProblems } from "../support/contract-conformance.ts";
-import { expectStatus, useHarness } from "../support/app-harness.ts";
+import { expectStatus, startHarness, type InProcessHarness } from "../support/app-harness.ts";
 
 /**
  * The OpenAPI document as the whole contract: what it must say about every operation, that its
@@ -256,11 +256,15 @@ describe("the conformance check of every answer", () => {
     expect(contractProblems({ method: "GET", url: "/nope", result: answer(200, CONCERTS) })).not.toEqual([]);
   });
 
+  // The in-process harness on either target: the check is the same code, and only this app can grow a route.
   describe("in the harness", () => {
-    const harness = useHarness();
+    let h: InProcessHarness;
+    beforeEach(async () => {
+      h = await startHarness();
+    });
+    afterEach(() => h.close());
 
     it("fails the test that gets an answer outside the contract", async () => {
-      const h = harness();
       h.app.get("/teapot", (c) => c.json({ brewing: true }, 418));
       await expect(h.request("GET", "/teapot")).rejects.toThrow(
         /GET \/teapot answered 418 outside the contract/,

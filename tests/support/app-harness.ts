@@ -8,6 +8,7 @@ import { createApp, type App } from "../../src/http/app.ts";
 import { registerEngineMetrics } from "../../src/http/engine-metrics.ts";
 import { HttpMetrics } from "../../src/http/metrics.ts";
 import { readResult, requestInit, type HttpResult, type RequestOptions } from "../../support/http.ts";
+import { startClusterHarness } from "./cluster-harness.ts";
 import { expectConforms } from "./contract-conformance.ts";
 import { anyString, containingFields } from "./matchers.ts";
 import { tempDir } from "../../support/temp-dir.ts";
@@ -17,13 +18,19 @@ import { recordingLogger, type LogEntry } from "./test-logger.ts";
 export type { HttpResult, RequestOptions } from "../../support/http.ts";
 
 /**
- * The HTTP API in process: a real engine on a temporary SQLite journal, driven by a simulated clock,
- * answered through `app.request()` without a socket. Each test builds its own and closes it.
+ * The HTTP API as the contract suites drive it, on one of two targets: in process (the default), a
+ * real engine on a temporary SQLite journal answered through `app.request()` without a socket; or,
+ * with HARNESS_TARGET=cluster, a real 3-shard cluster behind HAProxy over loopback
+ * (cluster-harness.ts). Both run on a simulated clock. Each test builds its own and closes it.
  */
 
 /** An arbitrary fixed start of the simulated clock: 2026-01-01T00:00:00Z. */
 export const T0_MS = 1_767_225_600_000;
 export const ADMIN_TOKEN = "admin-secret-for-tests";
+
+/** Where useHarness() runs the suites: HARNESS_TARGET=cluster, or one engine in process. */
+export const HARNESS_TARGET: "node" | "cluster" =
+  process.env.HARNESS_TARGET === "cluster" ? "cluster" : "node";
 
 export interface HarnessOptions {
   readonly holdTtlMs?: number;
@@ -38,28 +45,45 @@ export interface HarnessOptions {
   readonly journalWriter?: EngineOptions["journalWriter"];
 }
 
+/** The options with every default filled in. */
+export type HarnessSettings = Required<Omit<HarnessOptions, "adminToken">> & {
+  readonly adminToken: string | undefined;
+};
+
 /** The error body every non-2xx answer carries. */
 export interface ErrorBody {
   readonly error: { readonly code: string; readonly message: string } & Record<string, unknown>;
 }
 
+/** What the contract suites see of the API, whichever target answers it. */
 export interface Harness {
-  readonly app: App;
-  readonly engine: Engine;
-  readonly clock: SimulatedClock;
+  /** The simulated clock's time, which every shard shares. */
+  readonly clock: { nowMs(): number };
   readonly options: Required<Omit<HarnessOptions, "adminToken" | "journalWriter">>;
-  /** Errors the app logged, and 5xx answers other than OVERLOADED: both must stay empty. */
+  /** Errors the server logged, and 5xx answers other than OVERLOADED: both must stay empty. */
   readonly errors: unknown[];
+  /** A request, its answer checked against the contract. */
   request(method: string, url: string, options?: RequestOptions): Promise<HttpResult>;
+  /** A request exactly as given (a streamed body, no content type), its answer unchecked. */
+  fetch(url: string, init: RequestInit): Promise<Response>;
+  /** The last journal seq (summed over the shards): what a refused request must not move. */
+  journalSeq(): Promise<number>;
   /** Moves the simulated clock, fires what fell due, and lets the actors answer. */
   advance(ms: number): Promise<void>;
   /** Moves the clock by one admission interval, so the waiting room admits once. */
   admissionTick(): Promise<void>;
   /** Lets every posted message run and its journal batch commit. */
   settle(): Promise<void>;
-  /** Stops the engine (flushing its journal) and starts a new one, with a new app, on the same file. */
+  /** Stops the server(s), flushing the journals, and starts them again on the same files. */
   restart(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** The in-process harness, with its app and engine in reach. */
+export interface InProcessHarness extends Harness {
+  readonly app: App;
+  readonly engine: Engine;
+  readonly clock: SimulatedClock;
 }
 
 export interface EngineApp {
@@ -97,17 +121,34 @@ export async function startEngineApp(
 const DEFAULTS = {
   holdTtlMs: 300_000,
   mailboxDepthMax: 10_000,
+  journalWriter: "inline",
   ...TEST_WAITING_ROOM,
-};
+} as const;
+
+function settingsOf(given: HarnessOptions): HarnessSettings {
+  const { adminToken = ADMIN_TOKEN, ...rest } = given;
+  return { ...DEFAULTS, ...rest, adminToken: adminToken ?? undefined };
+}
+
+/**
+ * Checks an answer the way both targets do: it must be one the OpenAPI document promises, and a
+ * 5xx other than OVERLOADED is recorded as an error.
+ */
+export function checkAnswer(method: string, url: string, result: HttpResult, errors: unknown[]): HttpResult {
+  expectConforms({ method, url, result });
+  if (result.status >= 500 && !result.text.includes('"OVERLOADED"')) {
+    errors.push(new Error(`${method} ${url} answered ${result.status}: ${result.text}`));
+  }
+  return result;
+}
 
 function nextTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-export async function startHarness(given: HarnessOptions = {}): Promise<Harness> {
-  const { adminToken = ADMIN_TOKEN, journalWriter = "inline", ...rest } = given;
-  const options = { ...DEFAULTS, ...rest };
-  const { holdTtlMs, mailboxDepthMax, ...waitingRoom } = options;
+/** The in-process target: one engine and its app, on a simulated clock. */
+export async function startHarness(given: HarnessOptions = {}): Promise<InProcessHarness> {
+  const { adminToken, journalWriter, holdTtlMs, mailboxDepthMax, ...waitingRoom } = settingsOf(given);
   const dir = tempDir("http-contract-");
   const clock = new SimulatedClock(T0_MS);
   const errors: unknown[] = [];
@@ -121,15 +162,13 @@ export async function startHarness(given: HarnessOptions = {}): Promise<Harness>
         journalWriter,
         waitingRoom,
       }),
-      { adminToken: adminToken ?? undefined, logError: (error) => errors.push(error) },
+      { adminToken, logError: (error) => errors.push(error) },
     );
 
   let running = await boot();
   const settle = async (): Promise<void> => {
-    for (let i = 0; i < 4; i += 1) {
-      await nextTurn();
-      await running.engine.listConcerts();
-    }
+    await nextTurn();
+    await running.engine.whenIdle();
   };
 
   let closed = false;
@@ -141,23 +180,22 @@ export async function startHarness(given: HarnessOptions = {}): Promise<Harness>
       return running.engine;
     },
     clock,
-    options,
+    options: { holdTtlMs, mailboxDepthMax, ...waitingRoom },
     errors,
     async request(method, url, options) {
       const result = await readResult(await running.app.request(url, requestInit(method, options)));
-      // Every answer of the HTTP suites must be one the OpenAPI document promises.
-      expectConforms({ method, url, result });
-      if (result.status >= 500 && !result.text.includes('"OVERLOADED"')) {
-        errors.push(new Error(`${method} ${url} answered ${result.status}: ${result.text}`));
-      }
-      return result;
+      return checkAnswer(method, url, result, errors);
     },
+    async fetch(url, init) {
+      return running.app.request(url, init);
+    },
+    journalSeq: () => Promise.resolve(running.engine.journalSeq()),
     async advance(ms) {
       clock.advanceBy(ms);
       await settle();
     },
     async admissionTick() {
-      clock.advanceBy(options.admitIntervalMs);
+      clock.advanceBy(waitingRoom.admitIntervalMs);
       await settle();
     },
     settle,
@@ -176,11 +214,18 @@ export async function startHarness(given: HarnessOptions = {}): Promise<Harness>
   };
 }
 
-/** A fresh harness per test in the enclosing `describe`, closed after it. */
+/** A harness on HARNESS_TARGET: a cluster, or one engine in process. */
+export function startTargetHarness(options: HarnessOptions = {}): Promise<Harness> {
+  return HARNESS_TARGET === "cluster"
+    ? startClusterHarness(settingsOf(options), T0_MS)
+    : startHarness(options);
+}
+
+/** A fresh harness per test in the enclosing `describe`, on HARNESS_TARGET, closed after it. */
 export function useHarness(options: HarnessOptions = {}): () => Harness {
   let current: Harness | undefined;
   beforeEach(async () => {
-    current = await startHarness(options);
+    current = await startTargetHarness(options);
   });
   afterEach(async () => {
     const errors = current?.errors ?? [];
