@@ -391,7 +391,6 @@ export interface components {
          *     | `RESERVATION_NOT_HELD` | 409 | The reservation is no longer held: it was paid, cancelled or has expired. |
          *     | `ALREADY_PAID` | 409 | The reservation is already paid. |
          *     | `PAYMENT_IN_PROGRESS` | 409 | Another payment of this reservation is under way, or (in a cluster) this payment waits for the shard of the payer's wallet and goes on; retry with the same Idempotency-Key to get its outcome, or after it ends. |
-         *     | `FUNDS_NOT_RESERVED` | 409 | The payment has no funds reserved in the wallet to take (a message between shards out of turn); nothing changed. |
          *     | `FUNDS_PENDING_LIMIT_REACHED` | 409 | The wallet already has as many payments in flight as it may; the payment was aborted and no money was taken. |
          *     | `HOLD_EXPIRED` | 410 | The hold expired or was cancelled before the payment; no money was taken. |
          *     | `PAYLOAD_TOO_LARGE` | 413 | The request body is over the size limit. |
@@ -404,7 +403,7 @@ export interface components {
          *     | `SHARD_UNAVAILABLE` | 503 | Only in a cluster: the shard that owns this key (or, for a list, one of the shards it spans) is down or restarting, or the key belongs to another shard than the one asked; retry after `Retry-After` seconds. |
          * @enum {string}
          */
-        ErrorCode: "VALIDATION_FAILED" | "TOKEN_INVALID" | "TOKEN_EXPIRED" | "ADMIN_UNAUTHORIZED" | "INSUFFICIENT_BALANCE" | "TOKEN_NOT_ACTIVE" | "TOKEN_CONCERT_MISMATCH" | "NOT_OWNER" | "ADMIN_DISABLED" | "NOT_FOUND" | "CONCERT_NOT_FOUND" | "SCHEDULE_NOT_FOUND" | "SEAT_NOT_FOUND" | "RESERVATION_NOT_FOUND" | "PAYMENT_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "SEAT_UNAVAILABLE" | "HOLD_LIMIT_REACHED" | "RESERVATION_NOT_HELD" | "ALREADY_PAID" | "PAYMENT_IN_PROGRESS" | "FUNDS_NOT_RESERVED" | "FUNDS_PENDING_LIMIT_REACHED" | "HOLD_EXPIRED" | "PAYLOAD_TOO_LARGE" | "BALANCE_LIMIT_EXCEEDED" | "IDEMPOTENCY_KEY_REUSED" | "INTERNAL_ERROR" | "OVERLOADED" | "JOURNAL_UNAVAILABLE" | "DRAINING" | "SHARD_UNAVAILABLE";
+        ErrorCode: "VALIDATION_FAILED" | "TOKEN_INVALID" | "TOKEN_EXPIRED" | "ADMIN_UNAUTHORIZED" | "INSUFFICIENT_BALANCE" | "TOKEN_NOT_ACTIVE" | "TOKEN_CONCERT_MISMATCH" | "NOT_OWNER" | "ADMIN_DISABLED" | "NOT_FOUND" | "CONCERT_NOT_FOUND" | "SCHEDULE_NOT_FOUND" | "SEAT_NOT_FOUND" | "RESERVATION_NOT_FOUND" | "PAYMENT_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "SEAT_UNAVAILABLE" | "HOLD_LIMIT_REACHED" | "RESERVATION_NOT_HELD" | "ALREADY_PAID" | "PAYMENT_IN_PROGRESS" | "FUNDS_PENDING_LIMIT_REACHED" | "HOLD_EXPIRED" | "PAYLOAD_TOO_LARGE" | "BALANCE_LIMIT_EXCEEDED" | "IDEMPOTENCY_KEY_REUSED" | "INTERNAL_ERROR" | "OVERLOADED" | "JOURNAL_UNAVAILABLE" | "DRAINING" | "SHARD_UNAVAILABLE";
         QueueToken: {
             token: string;
             userId: string;

@@ -188,9 +188,13 @@ export function decidePaymentSaga(
     case "StartPayment":
       return startPayment(state, schedule, room, command, ctx);
     case "CompleteSale":
-      return completeSale(state, schedule, room, command, ctx);
+      return decideWhilePending(state, command.paymentId, (saga) =>
+        completeSale(saga, schedule, room, command, ctx),
+      );
     case "AbortPayment":
-      return abortPayment(state, command, ctx);
+      return decideWhilePending(state, command.paymentId, (saga) =>
+        accept([aborted(saga, command.reason, command.fundsRefused, ctx.nowMs)]),
+      );
     case "SettlePayment":
       return settlePayment(state, command, ctx);
     default: {
@@ -242,20 +246,33 @@ function startPayment(
   ]);
 }
 
-function completeSale(
+/**
+ * Decides a step that ends a saga with `decideStep`, but only while the saga is pending: a step for an
+ * unknown payment is refused, and one for a saga that has already ended (a repeat, or an abort that lost
+ * the race to the sale) gets no events, because a saga ends exactly once.
+ */
+function decideWhilePending(
   state: PaymentSagaState,
-  schedule: ScheduleState,
-  room: WaitingRoomState,
-  command: CompleteSale,
-  ctx: DecideContext,
+  paymentId: string,
+  decideStep: (saga: PaymentSaga) => Decision<PaymentSagaDecisionEvent>,
 ): Decision<PaymentSagaDecisionEvent> {
-  const saga = state.sagas.get(command.paymentId);
+  const saga = state.sagas.get(paymentId);
   if (saga === undefined) {
     return refuse(PAYMENT_NOT_FOUND);
   }
   if (saga.outcome !== "PENDING") {
     return accept([]);
   }
+  return decideStep(saga);
+}
+
+function completeSale(
+  saga: PaymentSaga,
+  schedule: ScheduleState,
+  room: WaitingRoomState,
+  command: CompleteSale,
+  ctx: DecideContext,
+): Decision<PaymentSagaDecisionEvent> {
   assert(saga.scheduleId === schedule.scheduleId, `payment ${saga.paymentId} decided on another schedule`);
   const slot = slotOf(schedule, saga.reservationId);
   assert(slot !== undefined, `payment ${saga.paymentId} is for an unknown reservation`);
@@ -293,21 +310,6 @@ function completeSale(
       atMs: ctx.nowMs,
     },
   ]);
-}
-
-function abortPayment(
-  state: PaymentSagaState,
-  command: AbortPayment,
-  ctx: DecideContext,
-): Decision<PaymentSagaDecisionEvent> {
-  const saga = state.sagas.get(command.paymentId);
-  if (saga === undefined) {
-    return refuse(PAYMENT_NOT_FOUND);
-  }
-  if (saga.outcome !== "PENDING") {
-    return accept([]);
-  }
-  return accept([aborted(saga, command.reason, command.fundsRefused, ctx.nowMs)]);
 }
 
 function settlePayment(
@@ -376,19 +378,13 @@ export function evolvePaymentSaga(state: PaymentSagaState, event: PaymentSagaEve
       break;
     }
     case "PaymentCompleted": {
-      const saga = pendingSaga(state, event.paymentId);
-      saga.outcome = "COMPLETED";
+      const saga = endSaga(state, event.paymentId, "COMPLETED", event.atMs);
       saga.balanceAfter = event.balanceAfter;
-      saga.endedAtMs = event.atMs;
-      state.inFlightByReservation.delete(saga.reservationId);
       break;
     }
     case "PaymentAborted": {
-      const saga = pendingSaga(state, event.paymentId);
-      saga.outcome = "ABORTED";
+      const saga = endSaga(state, event.paymentId, "ABORTED", event.atMs);
       saga.reason = event.reason;
-      saga.endedAtMs = event.atMs;
-      state.inFlightByReservation.delete(saga.reservationId);
       if (event.settled) {
         saga.settled = true;
         state.unsettled.delete(saga.paymentId);
@@ -411,10 +407,19 @@ export function evolvePaymentSaga(state: PaymentSagaState, event: PaymentSagaEve
   return state;
 }
 
-function pendingSaga(state: PaymentSagaState, paymentId: string): PaymentSaga {
+/** Ends a pending saga with `outcome`, which frees its reservation for another payment; returns it. */
+function endSaga(
+  state: PaymentSagaState,
+  paymentId: string,
+  outcome: Exclude<SagaOutcome, "PENDING">,
+  atMs: number,
+): PaymentSaga {
   const saga = state.sagas.get(paymentId);
   assert(saga !== undefined, `event for unknown payment ${paymentId}`);
   assert(saga.outcome === "PENDING", `payment ${paymentId} ended twice`);
+  saga.outcome = outcome;
+  saga.endedAtMs = atMs;
+  state.inFlightByReservation.delete(saga.reservationId);
   return saga;
 }
 

@@ -52,8 +52,9 @@ export const STATUS_OF: Readonly<Record<ErrorCode, ContentfulStatusCode>> = {
 };
 
 /**
- * What each code means to a client, for the OpenAPI document: the `code` enum, and each operation's
- * error responses, are built from this table and STATUS_OF, so a new code cannot go undocumented.
+ * What each code means to whoever receives it. The OpenAPI document's `code` enum, and each
+ * operation's error responses, are built from this table and STATUS_OF (for the public codes of
+ * AUDIENCE_OF), so a new public code cannot go undocumented.
  */
 export const DESCRIPTION_OF: Readonly<Record<ErrorCode, string>> = {
   VALIDATION_FAILED:
@@ -102,6 +103,63 @@ export const DESCRIPTION_OF: Readonly<Record<ErrorCode, string>> = {
 
 /** Every code the server can send, in the order of STATUS_OF. */
 export const ERROR_CODES = Object.keys(STATUS_OF) as [ErrorCode, ...ErrorCode[]];
+
+/**
+ * Who can receive a code: any client, or only a peer shard through the internal endpoints
+ * (/internal/v1, which HAProxy refuses to clients).
+ */
+export type ErrorAudience = "public" | "internal";
+
+/**
+ * Who can receive each code. The public OpenAPI document lists only the public ones, since a client
+ * can never be answered an internal one; a new code must be placed here before it compiles.
+ */
+export const AUDIENCE_OF = {
+  VALIDATION_FAILED: "public",
+  TOKEN_INVALID: "public",
+  TOKEN_EXPIRED: "public",
+  ADMIN_UNAUTHORIZED: "public",
+  INSUFFICIENT_BALANCE: "public",
+  TOKEN_NOT_ACTIVE: "public",
+  TOKEN_CONCERT_MISMATCH: "public",
+  NOT_OWNER: "public",
+  ADMIN_DISABLED: "public",
+  NOT_FOUND: "public",
+  CONCERT_NOT_FOUND: "public",
+  SCHEDULE_NOT_FOUND: "public",
+  SEAT_NOT_FOUND: "public",
+  RESERVATION_NOT_FOUND: "public",
+  PAYMENT_NOT_FOUND: "public",
+  METHOD_NOT_ALLOWED: "public",
+  SEAT_UNAVAILABLE: "public",
+  HOLD_LIMIT_REACHED: "public",
+  RESERVATION_NOT_HELD: "public",
+  ALREADY_PAID: "public",
+  PAYMENT_IN_PROGRESS: "public",
+  // Only a wallet's shard refuses a post with it, and only to the coordinating shard, which retries.
+  FUNDS_NOT_RESERVED: "internal",
+  // Public: a wallet's refusal to reserve becomes the aborted saga's answer to the paying client.
+  FUNDS_PENDING_LIMIT_REACHED: "public",
+  HOLD_EXPIRED: "public",
+  PAYLOAD_TOO_LARGE: "public",
+  BALANCE_LIMIT_EXCEEDED: "public",
+  IDEMPOTENCY_KEY_REUSED: "public",
+  INTERNAL_ERROR: "public",
+  OVERLOADED: "public",
+  JOURNAL_UNAVAILABLE: "public",
+  DRAINING: "public",
+  SHARD_UNAVAILABLE: "public",
+} as const satisfies Readonly<Record<ErrorCode, ErrorAudience>>;
+
+/** A code a client of the public API can receive: the only codes an operation may document. */
+export type PublicErrorCode = {
+  [C in ErrorCode]: (typeof AUDIENCE_OF)[C] extends "public" ? C : never;
+}[ErrorCode];
+
+/** Every public code, in the order of STATUS_OF: the public document's `code` enum. */
+export const PUBLIC_ERROR_CODES = ERROR_CODES.filter(
+  (code): code is PublicErrorCode => AUDIENCE_OF[code] === "public",
+) as [PublicErrorCode, ...PublicErrorCode[]];
 
 /** How long a client should wait before retrying a 503. */
 export const RETRY_AFTER_SECONDS = 1;

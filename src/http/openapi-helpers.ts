@@ -1,5 +1,11 @@
 import type { RouteConfig, z } from "@hono/zod-openapi";
-import { DESCRIPTION_OF, ERROR_CODES, STATUS_OF, type ErrorCode } from "./errors.ts";
+import {
+  DESCRIPTION_OF,
+  PUBLIC_ERROR_CODES,
+  STATUS_OF,
+  type ErrorCode,
+  type PublicErrorCode,
+} from "./errors.ts";
 import { ERROR_EXAMPLES, EXAMPLE_REQUEST_ID } from "./examples.ts";
 
 /**
@@ -31,14 +37,14 @@ export const TOKEN_ACCESS_CODES = [
   "TOKEN_EXPIRED",
   "TOKEN_NOT_ACTIVE",
   "TOKEN_CONCERT_MISMATCH",
-] as const satisfies readonly ErrorCode[];
+] as const satisfies readonly PublicErrorCode[];
 
 export interface OperationErrors {
   readonly access: Access;
   /** True when the handler asks an actor: its mailbox may be full, and its answer waits on the journal. */
   readonly viaActor: boolean;
   /** The codes the engine call itself can answer with, beyond those `documented` derives. */
-  readonly codes?: readonly ErrorCode[];
+  readonly codes?: readonly PublicErrorCode[];
 }
 
 /** Headers every response, and every 503 error, carries: `registerDocsRoutes` defines them once. */
@@ -87,7 +93,7 @@ function errorHeadersOf(status: number) {
 export function errorCodesOf(
   route: RouteConfig,
   { access, viaActor, codes = [] }: OperationErrors,
-): ErrorCode[] {
+): PublicErrorCode[] {
   const request = route.request;
   const readsBody = route.method !== "get" && route.method !== "head";
   const validated =
@@ -96,7 +102,7 @@ export function errorCodesOf(
     request?.query !== undefined ||
     request?.headers !== undefined ||
     request?.body !== undefined;
-  const derived: ErrorCode[] = [
+  const derived: PublicErrorCode[] = [
     ...(validated ? (["VALIDATION_FAILED"] as const) : []),
     ...(readsBody ? (["PAYLOAD_TOO_LARGE"] as const) : []),
     ...(access === "queueToken" ? (["TOKEN_INVALID"] as const) : []),
@@ -106,14 +112,14 @@ export function errorCodesOf(
     "METHOD_NOT_ALLOWED",
     "INTERNAL_ERROR",
   ];
-  const all = new Set<ErrorCode>([...derived, ...codes]);
+  const all = new Set<PublicErrorCode>([...derived, ...codes]);
   // In the order of the code table, so that each status lists its codes the same way everywhere.
-  return ERROR_CODES.filter((code) => all.has(code));
+  return PUBLIC_ERROR_CODES.filter((code) => all.has(code));
 }
 
 /** The error responses of `codes`, one per status, each naming the codes it may carry. */
-export function errorResponses(codes: readonly ErrorCode[]) {
-  const byStatus = new Map<number, ErrorCode[]>();
+export function errorResponses(codes: readonly PublicErrorCode[]) {
+  const byStatus = new Map<number, PublicErrorCode[]>();
   for (const code of codes) {
     const status = STATUS_OF[code];
     byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
@@ -123,7 +129,7 @@ export function errorResponses(codes: readonly ErrorCode[]) {
   );
 }
 
-function errorResponse(status: number, codes: readonly ErrorCode[]) {
+function errorResponse(status: number, codes: readonly PublicErrorCode[]) {
   return {
     description: codes.map((code) => `\`${code}\`: ${DESCRIPTION_OF[code]}`).join("\n\n"),
     headers: errorHeadersOf(status),

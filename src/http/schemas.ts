@@ -16,7 +16,7 @@ import {
   WAITING_ROOM_SETTING_FIELDS,
   type WaitingRoomIntegerSettingName,
 } from "../engine/waiting-room/index.ts";
-import { DESCRIPTION_OF, ERROR_CODES, STATUS_OF } from "./errors.ts";
+import { DESCRIPTION_OF, PUBLIC_ERROR_CODES, STATUS_OF } from "./errors.ts";
 import { REQUEST_ID_CHARS_MAX } from "./request-log.ts";
 
 /**
@@ -52,16 +52,16 @@ const Won = z.number().int().nonnegative();
 /** What request-log.ts keeps of a client's X-Request-Id, and every id it makes itself. */
 const REQUEST_ID_PATTERN = new RegExp(`^[\\x20-\\x7e]{1,${REQUEST_ID_CHARS_MAX}}$`);
 
-/** The `code` enum, with each code's status and meaning from the tables in errors.ts. */
-export const ErrorCodeSchema = z.enum(ERROR_CODES).openapi("ErrorCode", {
+/** The public `code` enum, with each code's status and meaning from the tables in errors.ts. */
+export const ErrorCodeSchema = z.enum(PUBLIC_ERROR_CODES).openapi("ErrorCode", {
   description: [
     "A stable code per failure mode: switch on it, not on the message.",
     "",
     "| code | status | meaning |",
     "| --- | --- | --- |",
-    ...ERROR_CODES.map((code) => `| \`${code}\` | ${STATUS_OF[code]} | ${DESCRIPTION_OF[code]} |`),
+    ...PUBLIC_ERROR_CODES.map((code) => `| \`${code}\` | ${STATUS_OF[code]} | ${DESCRIPTION_OF[code]} |`),
   ].join("\n"),
-  "x-enumDescriptions": DESCRIPTION_OF,
+  "x-enumDescriptions": Object.fromEntries(PUBLIC_ERROR_CODES.map((code) => [code, DESCRIPTION_OF[code]])),
 });
 
 /**

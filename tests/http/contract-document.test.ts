@@ -4,7 +4,13 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormats from "ajv-formats";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { contractDocument } from "../../src/http/contract.ts";
-import { DESCRIPTION_OF, STATUS_OF, type ErrorCode } from "../../src/http/errors.ts";
+import {
+  AUDIENCE_OF,
+  DESCRIPTION_OF,
+  ERROR_CODES,
+  STATUS_OF,
+  type ErrorCode,
+} from "../../src/http/errors.ts";
 import { REPO_ROOT } from "../../support/child-process.ts";
 import type { HttpResult } from "../../support/http.ts";
 import { contractProblems } from "../support/contract-conformance.ts";
@@ -67,14 +73,26 @@ describe("the OpenAPI document", () => {
     expect(committed, "run `npm run contract:generate`").toBe(`${JSON.stringify(document, null, 2)}\n`);
   });
 
-  it("enumerates every error code of the status table, each described", () => {
-    const schemas = document.components?.schemas as Record<string, { enum?: string[]; description?: string }>;
-    expect(schemas.ErrorCode?.enum).toEqual(Object.keys(STATUS_OF));
-    for (const code of Object.keys(STATUS_OF) as ErrorCode[]) {
+  it("enumerates every public error code, each described, and names no internal one anywhere", () => {
+    const schemas = document.components?.schemas as Record<
+      string,
+      { enum?: string[]; description?: string; "x-enumDescriptions"?: Record<string, string> }
+    >;
+    const publicCodes = ERROR_CODES.filter((code) => AUDIENCE_OF[code] === "public");
+    const internalCodes = ERROR_CODES.filter((code) => AUDIENCE_OF[code] === "internal");
+    // Pinned, because a public code marked internal by mistake would vanish from the document silently.
+    expect(internalCodes).toEqual(["FUNDS_NOT_RESERVED"]);
+    expect(schemas.ErrorCode?.enum).toEqual(publicCodes);
+    expect(Object.keys(schemas.ErrorCode?.["x-enumDescriptions"] ?? {})).toEqual(publicCodes);
+    for (const code of publicCodes) {
       expect(DESCRIPTION_OF[code].length, code).toBeGreaterThan(10);
       expect(schemas.ErrorCode?.description).toContain(
         `| \`${code}\` | ${STATUS_OF[code]} | ${DESCRIPTION_OF[code]} |`,
       );
+    }
+    const text = JSON.stringify(document);
+    for (const code of internalCodes) {
+      expect(text, code).not.toContain(code);
     }
     const error = schemas.Error as { properties: { error: { required: string[] } } };
     expect(error.properties.error.required).toEqual(["code", "message", "requestId"]);
