@@ -6,6 +6,7 @@ import { REQUEST_FINGERPRINT } from "../engine/idempotency.ts";
 import type { ChargeReceipt, PaymentReceipt } from "../engine/receipts.ts";
 import {
   CONCERT_NOT_FOUND,
+  rejection,
   RESERVATION_NOT_FOUND,
   SCHEDULE_NOT_FOUND,
   TOKEN_INVALID,
@@ -18,7 +19,12 @@ import {
   type Reservation,
   type SeatStatusName,
 } from "../engine/schedule.ts";
-import { refuseMissingTarget, roomOfToken, type IdempotencyKey } from "../engine/token-access.ts";
+import {
+  decideTokenAccess,
+  refuseMissingTarget,
+  roomOfToken,
+  type IdempotencyKey,
+} from "../engine/token-access.ts";
 import {
   tokenConcertId,
   tokenHolder,
@@ -41,6 +47,21 @@ import { WaitingRoomActor, type IssuedToken } from "./waiting-room-actor.ts";
 export type { TokenView } from "../engine/waiting-room/index.ts";
 export type { IssuedToken } from "./waiting-room-actor.ts";
 export type { CrossShardPayments, FundsTransport } from "./payment-saga-driver.ts";
+
+/**
+ * Where a shard learns about schedules and reservations other shards own, for requests made with its
+ * own tokens: `concertOf(id)` is undefined when no other shard owns `id` (by its tag); else it asks
+ * that shard, and resolves with the concert of its schedule or reservation `id`, or undefined when
+ * it has none. It rejects when that shard does not answer.
+ */
+export interface ForeignTargets {
+  readonly concertOf: (id: string) => Promise<string | undefined> | undefined;
+}
+
+const SHARD_UNAVAILABLE = rejection(
+  "SHARD_UNAVAILABLE",
+  "the shard that owns this schedule or reservation did not answer; retry shortly",
+);
 
 export interface ScheduleSummary {
   readonly scheduleId: string;
@@ -97,6 +118,7 @@ export class Engine {
   private readonly wallets: WalletActor[];
   /** Set once the engine is a shard of a cluster that pays from wallets on other shards. */
   private sagas: PaymentSagaDriver | undefined;
+  private foreignTargets: ForeignTargets | undefined;
 
   constructor(
     private readonly runtime: ActorRuntime,
@@ -144,6 +166,22 @@ export class Engine {
       payments,
     );
     this.sagas.start();
+  }
+
+  /**
+   * Makes this engine a shard that answers requests made with its tokens for other shards' schedules
+   * and reservations as a single node would (see `refuseAbsent`). A single node never calls this.
+   */
+  enableForeignTargets(targets: ForeignTargets): void {
+    this.foreignTargets = targets;
+  }
+
+  /** The concert of schedule or reservation `id` of this engine, for a shard that asks; else undefined. */
+  concertOfTarget(id: string): string | undefined {
+    const schedule = this.runtime.state.schedules.has(id)
+      ? scheduleOf(this.runtime.state, id)
+      : scheduleOfReservation(this.runtime.state, id);
+    return schedule?.concertId;
   }
 
   /** A step of a cross-shard payment at the payer's wallet, which lives here (sent by the coordinator). */
@@ -276,17 +314,17 @@ export class Engine {
     idempotencyKey?: string,
   ): Promise<Result<Reservation>> {
     const actor = this.schedules.get(scheduleId);
-    if (actor === undefined) {
-      return this.refuseMissing(token, SCHEDULE_NOT_FOUND);
-    }
     const key = keyed(idempotencyKey, () => REQUEST_FINGERPRINT.hold(scheduleId, seatNumbers));
+    if (actor === undefined) {
+      return this.refuseAbsent(token, scheduleId, SCHEDULE_NOT_FOUND, key);
+    }
     return actor.hold(token, seatNumbers, this.settings.holdTtlMs, key);
   }
 
   cancelReservation(token: string | undefined, reservationId: string): Promise<Result<Reservation>> {
     const actor = this.reservationActor(reservationId);
     return actor === undefined
-      ? this.refuseMissing(token, RESERVATION_NOT_FOUND)
+      ? this.refuseAbsent(token, reservationId, RESERVATION_NOT_FOUND, undefined)
       : actor.cancel(token, reservationId);
   }
 
@@ -300,10 +338,10 @@ export class Engine {
     idempotencyKey?: string,
   ): Promise<Result<PaymentReceipt>> {
     const actor = this.reservationActor(reservationId);
-    if (actor === undefined) {
-      return this.refuseMissing(token, RESERVATION_NOT_FOUND);
-    }
     const key = keyed(idempotencyKey, () => REQUEST_FINGERPRINT.payment(reservationId));
+    if (actor === undefined) {
+      return this.refuseAbsent(token, reservationId, RESERVATION_NOT_FOUND, key);
+    }
     // Whose token it is never changes, so it may be read outside the turn that checks the token.
     const room = roomOfToken(this.runtime.state, token);
     const payer = room === undefined || token === undefined ? undefined : tokenHolder(room, token);
@@ -443,8 +481,39 @@ export class Engine {
     return schedule === undefined ? undefined : this.schedules.get(schedule.scheduleId);
   }
 
-  private refuseMissing<R>(token: string | undefined, targetMissing: Rejection): Promise<Result<R>> {
-    return Promise.resolve(refuseMissingTarget(this.runtime.state, token, targetMissing));
+  /**
+   * A request made with `token` for a schedule or reservation this engine does not have. Where another
+   * shard owns it, that shard is asked, so the answer is the one a single node would give: an unknown
+   * token first, then a target missing there, else the token's refusal for a target of another concert
+   * (`decideTokenAccess`: expired, not active, another concert, or a reused idempotency key). A token
+   * of this shard can never act on another shard's target, and none of its keyed results names one.
+   */
+  private async refuseAbsent<R>(
+    token: string | undefined,
+    id: string,
+    targetMissing: Rejection,
+    key: IdempotencyKey | undefined,
+  ): Promise<Result<R>> {
+    const here = refuseMissingTarget(this.runtime.state, token, targetMissing);
+    const asking = here.rejection === targetMissing ? this.foreignTargets?.concertOf(id) : undefined;
+    if (asking === undefined) {
+      return here;
+    }
+    let concertId: string | undefined;
+    try {
+      concertId = await asking;
+    } catch {
+      return refused(SHARD_UNAVAILABLE);
+    }
+    if (concertId === undefined) {
+      return refuseMissingTarget(this.runtime.state, token, targetMissing);
+    }
+    const access = decideTokenAccess(this.runtime.state, token, concertId, key, this.runtime.clock.nowMs());
+    assert(
+      access.kind === "refused",
+      `a token of this shard was granted or replayed on ${id} of another shard`,
+    );
+    return refused(access.rejection);
   }
 }
 

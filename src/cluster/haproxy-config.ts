@@ -110,9 +110,13 @@ export function haproxyConfig(options: HaproxyOptions): string {
       "NOT_FOUND",
       "no route for this path",
     )} hdr X-Request-Id %[var(txn.rid)] if { path_beg ${INTERNAL_PREFIX}/ }`,
-    // The key: an id in the path, else the concert in a token request's body, else a user's wallet
-    // bucket, else the bearer token.
-    "  http-request set-var(txn.key) path,field(5,/) if { path_reg ^/api/v1/(schedules|reservations|concerts)/[^/]+ }",
+    // The key: a cancel's bearer token (the token's checks come first, on the token's shard), else an
+    // id in the path, else the concert in a token request's body, else a user's wallet bucket, else
+    // the bearer token.
+    "  http-request set-var(txn.key) req.hdr(authorization),bytes(7) " +
+      "if METH_DELETE { path_reg ^/api/v1/reservations/[^/]+$ } { req.hdr(authorization) -i -m reg ^bearer\\ s[0-9] }",
+    "  http-request set-var(txn.key) path,field(5,/) " +
+      "if !{ var(txn.key) -m found } { path_reg ^/api/v1/(schedules|reservations|concerts)/[^/]+ }",
     "  http-request set-var(txn.key) path,field(6,/) if { path_reg ^/api/v1/admin/concerts/[^/]+ }",
     ...(options.routeTokenBody === false
       ? []

@@ -29,7 +29,6 @@ const USER_RESERVATIONS_PATH = /^\/api\/v1\/users\/([^/]+)\/reservations$/;
 const CONCERTS_PATH = "/api/v1/concerts";
 /** The one request whose key is only in its body (`{"concertId": …}`): HAProxy routes it by the body. */
 export const ISSUE_TOKEN_PATH = "/api/v1/queue/tokens";
-const PAYMENTS_PATH = "/api/v1/payments";
 const ADMIN_PREFIX = "/api/v1/admin/";
 
 /** One item of a shard's part of a list, with the key the parts are merged by. */
@@ -78,6 +77,12 @@ export function shardRoutes(
       "SHARD_UNAVAILABLE",
       `${what} ${key} belongs to shard ${owner}, not to shard ${me}: send it through the cluster's router`,
     );
+
+  /** The shard that owns `key` by its tag; undefined for no key, an untagged one, or a shard this cluster lacks. */
+  const ownerOf = (key: string | undefined): number | undefined => {
+    const owner = key === undefined ? undefined : shardOfKey(key);
+    return owner !== undefined && owner < shards ? owner : undefined;
+  };
 
   /** Local concerts in creation order, ranked by creation time. */
   const localConcerts = async (): Promise<Result<Ranked<ConcertItem>[]>> => {
@@ -175,22 +180,23 @@ export function shardRoutes(
     if (path.startsWith(INTERNAL_PREFIX)) {
       return next();
     }
+    const token = path.startsWith(ADMIN_PREFIX) ? undefined : bearerToken(c);
+    const tokenOwner = ownerOf(token);
     const inPath = KEY_IN_PATH.exec(path)?.[1];
-    if (inPath !== undefined) {
-      const owner = shardOfKey(inPath);
-      if (owner !== undefined && owner !== me) {
-        return refuseForeign(c, "id", inPath, owner);
-      }
+    // The key the router sends this request by (haproxy-config.ts): a cancel's token (its shard asks
+    // the reservation's, Engine.refuseAbsent), else an id in the path, else the token.
+    const routedBy =
+      method === "DELETE" && tokenOwner !== undefined
+        ? { owner: tokenOwner, what: "the queue token of concert", key: token?.split(".")[0] ?? "" }
+        : inPath !== undefined
+          ? { owner: ownerOf(inPath), what: "id", key: inPath }
+          : { owner: tokenOwner, what: "the queue token of concert", key: token?.split(".")[0] ?? "" };
+    if (routedBy.owner !== undefined && routedBy.owner !== me) {
+      return refuseForeign(c, routedBy.what, routedBy.key, routedBy.owner);
     }
-    if (!path.startsWith(ADMIN_PREFIX)) {
-      const token = bearerToken(c);
-      const owner = token === undefined ? undefined : shardOfKey(token);
-      if (owner !== undefined && owner !== me) {
-        return refuseForeign(c, "the queue token of concert", token?.split(".")[0] ?? "", owner);
-      }
-    }
+    // A malformed user id goes on to the route, which refuses it as a single node does.
     const walletUser = WALLET_PATH.exec(path)?.[1];
-    if (walletUser !== undefined) {
+    if (walletUser !== undefined && USER_ID_PATTERN.test(walletUser)) {
       const owner = walletShardOf(walletUser, shards);
       if (owner !== me) {
         return refuseForeign(c, "the wallet of user", walletUser, owner);
@@ -201,7 +207,6 @@ export function shardRoutes(
       return merged instanceof Response ? merged : c.json({ concerts: merged }, 200);
     }
     const listUser = method === "GET" ? USER_RESERVATIONS_PATH.exec(path)?.[1] : undefined;
-    // A malformed user id goes on to the route, which refuses it as a single node does.
     if (listUser !== undefined && USER_ID_PATTERN.test(listUser)) {
       const local = await localReservations(listUser);
       const merged = await gather(
@@ -214,20 +219,10 @@ export function shardRoutes(
     if (method === "POST" && path === ISSUE_TOKEN_PATH) {
       const body = await jsonOf(c);
       const concertId = stringField(body, "concertId");
-      const owner = concertId === undefined ? undefined : shardOfKey(concertId);
+      const owner = ownerOf(concertId);
       if (owner !== undefined && owner !== me) {
         // A forwarded request is never forwarded again: a second hop means the router is wrong.
-        return owner < shards && !fromPeer(c)
-          ? forward(c, owner, body)
-          : refuseForeign(c, "concert", concertId ?? "", owner);
-      }
-    }
-    if (method === "POST" && path === PAYMENTS_PATH) {
-      // A payment whose wallet lives on another shard is a saga the engine coordinates from here.
-      const reservationId = stringField(await jsonOf(c), "reservationId");
-      const owner = reservationId === undefined ? undefined : shardOfKey(reservationId);
-      if (owner !== undefined && owner !== me) {
-        return refuseForeign(c, "reservation", reservationId ?? "", owner);
+        return fromPeer(c) ? refuseForeign(c, "concert", concertId ?? "", owner) : forward(c, owner, body);
       }
     }
     return next();
@@ -247,6 +242,21 @@ export function shardRoutes(
     return JSON.parse(answer.body) as FundsAnswer;
   };
 
+  engine.enableForeignTargets({
+    concertOf: (id) => {
+      const owner = ownerOf(id);
+      if (owner === undefined || owner === me) {
+        return undefined;
+      }
+      const url = `${config.peers[owner] as string}${INTERNAL_PREFIX}/targets/${encodeURIComponent(id)}`;
+      return client.request(url, { method: "GET" }).then((answer) => {
+        if (answer.status !== 200) {
+          throw new Error(`shard ${owner} answered ${answer.status} about ${id}: ${answer.body}`);
+        }
+        return stringField(JSON.parse(answer.body), "concertId");
+      });
+    },
+  });
   engine.enableCrossShardPayments({
     walletIsLocal: (userId) => walletShardOf(userId, shards) === me,
     transport: { send: sendFunds },
@@ -278,6 +288,9 @@ export function shardRoutes(
       const local = await localReservations(c.req.param("userId"));
       return local.ok ? c.json({ items: local.value }, 200) : sendRejection(c, local.rejection);
     });
+    app.get(`${INTERNAL_PREFIX}/targets/:id`, (c) =>
+      c.json({ concertId: engine.concertOfTarget(c.req.param("id")) ?? null }, 200),
+    );
     if (simulatedClock !== undefined) {
       // Moves the clock to `nowMs` (never back), fires what fell due, and answers once it is all done.
       app.post(`${INTERNAL_PREFIX}/clock`, async (c) => {

@@ -26,7 +26,8 @@ export type RejectionCode =
   | "TOKEN_NOT_ACTIVE"
   | "TOKEN_CONCERT_MISMATCH"
   | "OVERLOADED"
-  | "JOURNAL_UNAVAILABLE";
+  | "JOURNAL_UNAVAILABLE"
+  | "SHARD_UNAVAILABLE";
 
 export interface Rejection {
   readonly code: RejectionCode;

@@ -95,7 +95,7 @@ export function refuseMissingTarget(
   state: EngineState,
   token: string | undefined,
   targetMissing: Rejection,
-): Result<never> {
+): Extract<Result<never>, { ok: false }> {
   const room = roomOfToken(state, token);
   const known = room !== undefined && token !== undefined && tokenHolder(room, token) !== undefined;
   return { ok: false, rejection: known ? targetMissing : TOKEN_INVALID };

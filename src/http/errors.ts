@@ -10,8 +10,7 @@ export type HttpErrorCode =
   | "ADMIN_DISABLED"
   | "ADMIN_UNAUTHORIZED"
   | "INTERNAL_ERROR"
-  | "DRAINING"
-  | "SHARD_UNAVAILABLE";
+  | "DRAINING";
 
 export type ErrorCode = RejectionCode | HttpErrorCode;
 

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { rmSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { haproxyConfig } from "../../src/cluster/haproxy-config.ts";
@@ -11,6 +11,7 @@ import {
   WALLET_BUCKETS,
 } from "../../src/cluster/ownership.ts";
 import { mergeRanked } from "../../src/cluster/shard-routes.ts";
+import { REPO_ROOT } from "../../support/child-process.ts";
 import { tempDir } from "../../support/temp-dir.ts";
 
 describe("ownership", () => {
@@ -68,5 +69,17 @@ describe("the HAProxy configuration", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it("is what ops/haproxy.cfg, the example for three hosts, says", () => {
+    const example = readFileSync(join(REPO_ROOT, "ops", "haproxy.cfg"), "utf8");
+    const generated = haproxyConfig({
+      bindHost: "0.0.0.0",
+      bindPort: 80,
+      threads: 4,
+      shards: ["10.0.0.11", "10.0.0.12", "10.0.0.13"].map((host) => ({ host, port: 3000 })),
+    });
+    // The example's own header comment comes first; the rest must be the generated text itself.
+    expect(example.slice(example.indexOf(generated.split("\n")[0] ?? ""))).toBe(generated);
   });
 });
