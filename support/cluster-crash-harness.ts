@@ -3,13 +3,8 @@ import path from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { freePort, startCluster, type Cluster } from "../src/cluster/cluster.ts";
 import { shardOfKey, walletShardOf } from "../src/cluster/ownership.ts";
-import { checkEngineInvariants } from "../src/engine/engine-invariants.ts";
-import { findReservation, type EngineState } from "../src/engine/engine-state.ts";
-import { SEAT_BOOKED } from "../src/engine/schedule.ts";
 import { seededRandom } from "../src/engine/seeded-random.ts";
-import { engineReplayModel } from "../src/persistence/engine-journal-model.ts";
-import { runJournalTool } from "../src/persistence/journal-tool.ts";
-import { recoverEngineState } from "../src/persistence/recovery.ts";
+import { checkClusterJournals, type Acknowledged } from "./cluster-journal-check.ts";
 import { isAlive } from "./cluster-process.ts";
 import { field } from "./http.ts";
 import { tempDir } from "./temp-dir.ts";
@@ -108,6 +103,10 @@ export interface ClusterCrashReport {
   readonly loadMs: number;
   readonly durationMs: number;
   readonly dir: string;
+  /** The shards' journals in `dir`, in shard order: kept after a run that failed or had `keepDir`. */
+  readonly journals: readonly string[];
+  /** What the clients were told was done, which the journals were checked against. */
+  readonly acknowledged: Acknowledged;
   readonly violations: readonly string[];
 }
 
@@ -115,13 +114,6 @@ const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(do
 
 // ---------------------------------------------------------------------------------------------------
 // The record of what clients were told.
-
-interface Acknowledged {
-  readonly charges: Map<string, { userId: string; transactionId: string; amount: number }>;
-  readonly holds: Map<string, { userId: string; scheduleId: string; seats: readonly number[] }>;
-  readonly payments: Map<string, { userId: string; paymentId: string; amount: number }>;
-  readonly cancels: Set<string>;
-}
 
 class ClientRecord {
   readonly violations: string[] = [];
@@ -447,180 +439,6 @@ async function bookedSeatsOf(
   return booked;
 }
 
-function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
-  return isDeepStrictEqual(
-    [...a].sort((x, y) => x - y),
-    [...b].sort((x, y) => x - y),
-  );
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Checks of the journals, read after the cluster stopped.
-
-async function checkJournals(journals: readonly string[], record: ClientRecord): Promise<void> {
-  const violation = (message: string): void => record.violation(`journals: ${message}`);
-  const states: EngineState[] = [];
-  for (const [shard, journal] of journals.entries()) {
-    // `npm run journal -- verify` (read-only): every entry decodes, and the snapshot equals a full replay.
-    const output: string[] = [];
-    const code = await runJournalTool(
-      ["verify", "--db", journal],
-      engineReplayModel(Date.now()),
-      journal,
-      (line) => output.push(line),
-    );
-    if (code !== 0) {
-      violation(`shard ${shard}: journal verify exited ${code}: ${output.join(" / ")}`);
-    }
-    const { state } = recoverEngineState(journal, { resumeAtMs: Date.now() });
-    try {
-      checkEngineInvariants(state);
-    } catch (error) {
-      violation(
-        `shard ${shard}: an invariant is broken: ${error instanceof Error ? error.message : String(error)}`,
-      );
-    }
-    for (const saga of state.paymentSagas.sagas.values()) {
-      if (saga.outcome === "PENDING" || !saga.settled) {
-        violation(`shard ${shard}: saga ${saga.paymentId} is ${saga.outcome}, settled ${saga.settled}`);
-      }
-    }
-    states.push(state);
-  }
-  // Reservations and wallets over every shard.
-  const reservations = new Map<
-    string,
-    {
-      userId: string;
-      status: string;
-      paymentId: string | null;
-      amount: number;
-      scheduleId: string;
-      seats: readonly number[];
-    }
-  >();
-  for (const state of states) {
-    for (const schedule of state.schedules.values()) {
-      const sold = new Map<number, string>();
-      const { holds } = schedule;
-      for (let slot = 0; slot < holds.reservationIds.length; slot += 1) {
-        const reservation = findReservation(state, holds.reservationIds[slot] as string);
-        if (reservation === undefined) {
-          continue;
-        }
-        reservations.set(reservation.reservationId, {
-          userId: reservation.userId,
-          status: reservation.status,
-          paymentId: reservation.paymentId,
-          amount: reservation.amount,
-          scheduleId: reservation.scheduleId,
-          seats: reservation.seatNumbers,
-        });
-        if (reservation.status === "CONFIRMED") {
-          for (const seat of reservation.seatNumbers) {
-            if (sold.has(seat)) {
-              violation(`seat ${seat} of ${schedule.scheduleId} sold twice`);
-            }
-            sold.set(seat, reservation.reservationId);
-          }
-        }
-      }
-      const booked: number[] = [];
-      schedule.seats.forEach((status, i) => {
-        if (status === SEAT_BOOKED) {
-          booked.push(i + 1);
-        }
-      });
-      if (!sameNumbers(booked, [...sold.keys()])) {
-        violation(`schedule ${schedule.scheduleId}: ${booked.length} seats booked, ${sold.size} paid`);
-      }
-    }
-  }
-  const debitsOf = new Map<string, { count: number; amount: number }>();
-  const postedPayments = new Set<string>();
-  for (const [shard, state] of states.entries()) {
-    for (const wallet of state.wallets.values()) {
-      const charged = wallet.transactions
-        .filter((t) => t.type === "CHARGE")
-        .reduce((s, t) => s + t.amount, 0);
-      const debits = wallet.transactions.filter((t) => t.type === "PAYMENT");
-      const paid = debits.reduce((s, t) => s + t.amount, 0);
-      if (charged !== wallet.balance + paid) {
-        violation(
-          `wallet ${wallet.userId}: charges ${charged} != balance ${wallet.balance} + payments ${paid}`,
-        );
-      }
-      if ((wallet.pendingFunds?.size ?? 0) > 0) {
-        violation(
-          `wallet ${wallet.userId} on shard ${shard} has ${wallet.pendingFunds?.size} reservations pending`,
-        );
-      }
-      debitsOf.set(wallet.userId, { count: debits.length, amount: paid });
-      for (const [paymentId, outcome] of wallet.fundsOutcomes ?? []) {
-        if (outcome.status !== "POSTED") {
-          continue;
-        }
-        postedPayments.add(paymentId);
-        const reservation = reservations.get(outcome.reservationId);
-        if (reservation?.status !== "CONFIRMED" || reservation.paymentId !== paymentId) {
-          violation(
-            `payment ${paymentId} posted at ${wallet.userId}'s wallet, its reservation is ${reservation?.status}`,
-          );
-        }
-      }
-    }
-  }
-  // Each payment debited once: per user, as many debits (and as much money) as confirmed reservations.
-  const confirmedOf = new Map<string, { count: number; amount: number }>();
-  for (const reservation of reservations.values()) {
-    if (reservation.status === "CONFIRMED") {
-      const sum = confirmedOf.get(reservation.userId) ?? { count: 0, amount: 0 };
-      confirmedOf.set(reservation.userId, { count: sum.count + 1, amount: sum.amount + reservation.amount });
-    }
-  }
-  for (const userId of new Set([...debitsOf.keys(), ...confirmedOf.keys()])) {
-    const debits = debitsOf.get(userId) ?? { count: 0, amount: 0 };
-    const confirmed = confirmedOf.get(userId) ?? { count: 0, amount: 0 };
-    if (!isDeepStrictEqual(debits, confirmed)) {
-      violation(
-        `${userId}: debits ${JSON.stringify(debits)}, confirmed reservations ${JSON.stringify(confirmed)}`,
-      );
-    }
-  }
-  // Every acknowledged write is in the journals.
-  const { acknowledged } = record;
-  const transactions = new Map<string, { type: string; amount: number }>();
-  for (const state of states) {
-    for (const wallet of state.wallets.values()) {
-      for (const line of wallet.transactions) {
-        transactions.set(line.transactionId, line);
-      }
-    }
-  }
-  for (const charge of acknowledged.charges.values()) {
-    const line = transactions.get(charge.transactionId);
-    if (line?.type !== "CHARGE" || line.amount !== charge.amount) {
-      violation(`acknowledged charge ${charge.transactionId} of ${charge.userId} is not journaled`);
-    }
-  }
-  for (const [reservationId, hold] of acknowledged.holds) {
-    const reservation = reservations.get(reservationId);
-    if (reservation?.userId !== hold.userId || !isDeepStrictEqual([...reservation.seats], [...hold.seats])) {
-      violation(`acknowledged hold ${reservationId} is not journaled`);
-    }
-  }
-  for (const [reservationId, payment] of acknowledged.payments) {
-    const reservation = reservations.get(reservationId);
-    if (reservation?.status !== "CONFIRMED" || reservation.paymentId !== payment.paymentId) {
-      violation(`acknowledged payment ${payment.paymentId} is not journaled`);
-    }
-  }
-  for (const reservationId of acknowledged.cancels) {
-    if (reservations.get(reservationId)?.status !== "CANCELLED") {
-      violation(`acknowledged cancel of ${reservationId} is not journaled`);
-    }
-  }
-}
 // ---------------------------------------------------------------------------------------------------
 // The run.
 
@@ -774,10 +592,10 @@ export async function runClusterCrash(options: ClusterCrashOptions): Promise<Clu
   } finally {
     await cluster.stop();
   }
-  await checkJournals(
-    cluster.shards.map((shard) => shard.journal),
-    record,
-  );
+  const journals = cluster.shards.map((shard) => shard.journal);
+  for (const violation of await checkClusterJournals(journals, record.acknowledged)) {
+    record.violation(`journals: ${violation}`);
+  }
   const violations = [...record.violations];
   if (violations.length === 0 && options.keepDir !== true) {
     fs.rmSync(dataDir, { recursive: true, force: true });
@@ -803,6 +621,8 @@ export async function runClusterCrash(options: ClusterCrashOptions): Promise<Clu
     loadMs,
     durationMs: Date.now() - startedMs,
     dir: dataDir,
+    journals,
+    acknowledged,
     violations,
   };
 }
