@@ -3,17 +3,25 @@ import path from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { freePort, startCluster, type Cluster } from "../src/cluster/cluster.ts";
 import { shardOfKey, walletShardOf } from "../src/cluster/ownership.ts";
-import { checkEngineInvariants } from "../src/engine/engine-invariants.ts";
-import { findReservation, type EngineState } from "../src/engine/engine-state.ts";
-import { SEAT_BOOKED } from "../src/engine/schedule.ts";
-import { seededRandom, type Random } from "../src/engine/seeded-random.ts";
-import { engineReplayModel } from "../src/persistence/engine-journal-model.ts";
-import { runJournalTool } from "../src/persistence/journal-tool.ts";
-import { recoverEngineState } from "../src/persistence/recovery.ts";
+import { seededRandom } from "../src/engine/seeded-random.ts";
+import { checkClusterJournals, type Acknowledged } from "./cluster-journal-check.ts";
 import { isAlive } from "./cluster-process.ts";
-import { errorCode, is2xx, send, type Answer, type Request } from "./crash-harness.ts";
 import { field } from "./http.ts";
 import { tempDir } from "./temp-dir.ts";
+import {
+  createConcertRequest,
+  createdConcert,
+  errorCode,
+  is2xx,
+  LOAD_SERVER_ENV,
+  send,
+  VirtualUser,
+  type Answer,
+  type Concert,
+  type LoadMix,
+  type Request,
+  type World,
+} from "./virtual-user.ts";
 
 /**
  * The cluster crash test: `startCluster` (what `npm run cluster` runs) with 3 shards behind HAProxy on
@@ -33,15 +41,24 @@ const HOLD_TTL_MS = 4_000;
 /** Per concert: a small hot schedule (seat races) and a roomy one. */
 const SCHEDULE_SEATS: readonly number[] = [10, 2_000];
 const SEAT_PRICE_WON = 1_000;
+/**
+ * Charges, holds and payments; a user takes a token for one of the concerts, so its payments are
+ * sometimes on its wallet's shard and mostly not.
+ */
+const LOAD_MIX: LoadMix = {
+  scheduleSeats: SCHEDULE_SEATS,
+  seatPriceWon: SEAT_PRICE_WON,
+  chargeSeatsMax: 5,
+  shares: { poll: 0, charge: 0.25, hold: 0.3, pay: 0.25, cancel: 0.08 },
+  hotHoldChance: 0.4,
+  twinChargeChance: 0,
+  leaveAfterPaymentChance: 0.2,
+};
 /** How long after a kill the killed shard must serve again through HAProxy. */
 const RESTART_TIMEOUT_MS = 30_000;
 /** How long the sagas may take to settle once the load stops. */
 const SETTLE_TIMEOUT_MS = 30_000;
-/** A user is replaced by a fresh one after this many payments, so one user's ledger stays short. */
-const PAYMENTS_PER_USER_MAX = 6;
-/** ... and after this many charges (a user whose holds keep failing would otherwise charge on). */
-const CHARGES_PER_USER_MAX = 100;
-/** The ledger lines one read returns (the API's limit); a user never gets near it (see above). */
+/** The ledger lines one read returns (the API's limit); a user never gets near it (virtual-user.ts). */
 const TRANSACTIONS_READ_MAX = 500;
 /** Reads sent at once by a check. */
 const CHECK_CONCURRENCY = 8;
@@ -86,6 +103,10 @@ export interface ClusterCrashReport {
   readonly loadMs: number;
   readonly durationMs: number;
   readonly dir: string;
+  /** The shards' journals in `dir`, in shard order: kept after a run that failed or had `keepDir`. */
+  readonly journals: readonly string[];
+  /** What the clients were told was done, which the journals were checked against. */
+  readonly acknowledged: Acknowledged;
   readonly violations: readonly string[];
 }
 
@@ -93,18 +114,6 @@ const sleep = (ms: number): Promise<void> => new Promise((done) => setTimeout(do
 
 // ---------------------------------------------------------------------------------------------------
 // The record of what clients were told.
-
-interface Acknowledged {
-  readonly charges: Map<string, { userId: string; transactionId: string; amount: number }>;
-  readonly holds: Map<string, { userId: string; scheduleId: string; seats: readonly number[] }>;
-  readonly payments: Map<string, { userId: string; paymentId: string; amount: number }>;
-  readonly cancels: Set<string>;
-}
-
-interface World {
-  /** One concert per shard, with its schedules. */
-  readonly concerts: readonly { concertId: string; scheduleIds: readonly string[] }[];
-}
 
 class ClientRecord {
   readonly violations: string[] = [];
@@ -120,7 +129,6 @@ class ClientRecord {
   /** Answers by request kind, status and error code. */
   readonly outcomes = new Map<string, number>();
   requests = 0;
-  retries = 0;
   unavailable = 0;
   crossShard = 0;
   sameShard = 0;
@@ -210,199 +218,6 @@ class ClientRecord {
       case "issue":
       case "poll":
         break;
-    }
-  }
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Virtual users.
-
-/**
- * One client: takes a token for one of the concerts (so its payments are sometimes on its wallet's
- * shard and mostly not), charges, holds, pays, cancels, and sends again with the same key whatever got
- * no answer, a 503 or PAYMENT_IN_PROGRESS, and now and then what was answered.
- */
-class VirtualUser {
-  private generation = 0;
-  private payments = 0;
-  private charges = 0;
-  private token: string | undefined;
-  private concert: World["concerts"][number] | undefined;
-  private held: string[] = [];
-  private readonly pending: Request[] = [];
-  private readonly answered: Request[] = [];
-  private keys = 0;
-
-  constructor(
-    private readonly name: string,
-    private readonly random: Random,
-    private readonly world: World,
-  ) {}
-
-  get userId(): string {
-    return `${this.name}g${this.generation}`;
-  }
-
-  async run(baseUrl: string, record: ClientRecord, stopped: () => boolean): Promise<void> {
-    while (!stopped()) {
-      await this.step(baseUrl, record);
-    }
-  }
-
-  private newKey(): string {
-    this.keys += 1;
-    return `${this.userId}-k${this.keys}`;
-  }
-
-  private async step(baseUrl: string, record: ClientRecord): Promise<void> {
-    const r = this.random;
-    if (this.pending.length > 0 && r.chance(0.5)) {
-      record.retries += 1;
-      await this.sendKeyed(baseUrl, record, this.pending.shift() as Request);
-      return;
-    }
-    if (this.token === undefined || this.concert === undefined) {
-      const concert = r.pick(this.world.concerts);
-      const answer = await record.exchange(baseUrl, {
-        kind: "issue",
-        userId: this.userId,
-        method: "POST",
-        path: "/api/v1/queue/tokens",
-        body: { userId: this.userId, concertId: concert.concertId },
-      });
-      // 201 for a new token, 200 for the one this user already holds for the concert.
-      if ("status" in answer && is2xx(answer.status)) {
-        this.token = field<string>(answer.body, "token");
-        // A token pays only for its own concert's reservations (another shard's are refused 503).
-        if (concert !== this.concert) {
-          this.held = [];
-        }
-        this.concert = concert;
-      }
-      return;
-    }
-    const roll = r.next();
-    if (roll < 0.25) {
-      await this.sendKeyed(baseUrl, record, {
-        kind: "charge",
-        userId: this.userId,
-        method: "POST",
-        path: `/api/v1/users/${this.userId}/balance/charge`,
-        body: { amount: r.int(1, 5) * SEAT_PRICE_WON },
-        key: this.newKey(),
-      });
-    } else if (roll < 0.55) {
-      const scheduleIndex = r.chance(0.4) ? 0 : 1;
-      const seatsMax = SCHEDULE_SEATS[scheduleIndex] ?? 1;
-      const seats = new Set<number>();
-      const count = r.int(1, 2);
-      while (seats.size < count) {
-        seats.add(r.int(1, seatsMax));
-      }
-      await this.sendKeyed(baseUrl, record, {
-        kind: "hold",
-        userId: this.userId,
-        method: "POST",
-        path: "/api/v1/reservations",
-        body: { scheduleId: this.concert.scheduleIds[scheduleIndex], seatNumbers: [...seats] },
-        token: this.token,
-        key: this.newKey(),
-      });
-    } else if (roll < 0.8 && this.held.length > 0) {
-      await this.sendKeyed(baseUrl, record, {
-        kind: "pay",
-        userId: this.userId,
-        method: "POST",
-        path: "/api/v1/payments",
-        body: { reservationId: r.pick(this.held) },
-        token: this.token,
-        key: this.newKey(),
-      });
-    } else if (roll < 0.88 && this.held.length > 0) {
-      const reservationId = r.pick(this.held);
-      const answer = await record.exchange(baseUrl, {
-        kind: "cancel",
-        userId: this.userId,
-        method: "DELETE",
-        path: `/api/v1/reservations/${reservationId}`,
-        token: this.token,
-      });
-      const code = "status" in answer ? errorCode(answer.body) : undefined;
-      if (("status" in answer && answer.status === 200) || code === "RESERVATION_NOT_HELD") {
-        this.held = this.held.filter((id) => id !== reservationId);
-      }
-      this.onRefused(code);
-    } else if (this.answered.length > 0) {
-      record.retries += 1;
-      await this.sendKeyed(baseUrl, record, r.pick(this.answered));
-    } else {
-      const answer = await record.exchange(baseUrl, {
-        kind: "poll",
-        userId: this.userId,
-        method: "GET",
-        path: "/api/v1/queue/tokens/current",
-        token: this.token,
-      });
-      this.onRefused("status" in answer ? errorCode(answer.body) : undefined);
-    }
-  }
-
-  private async sendKeyed(baseUrl: string, record: ClientRecord, request: Request): Promise<void> {
-    const answer = await record.exchange(baseUrl, request);
-    const code = "status" in answer ? errorCode(answer.body) : undefined;
-    if ("error" in answer || answer.status === 503 || code === "PAYMENT_IN_PROGRESS") {
-      this.pending.push(request);
-      return;
-    }
-    if (this.answered.length < 30) {
-      this.answered.push(request);
-    } else {
-      this.answered[this.random.int(0, 29)] = request;
-    }
-    if (request.userId !== this.userId) {
-      return;
-    }
-    if (request.kind === "charge" && answer.status === 200) {
-      this.charges += 1;
-      if (this.charges >= CHARGES_PER_USER_MAX) {
-        this.nextUser();
-        return;
-      }
-    }
-    // A late answer to a hold made with an earlier token: that token's reservations are not payable now.
-    if (request.kind === "hold" && answer.status === 201 && request.token === this.token) {
-      this.held.push(field<string>(answer.body, "reservationId") ?? "");
-    }
-    if (request.kind === "pay") {
-      const reservationId = field<string>(request.body, "reservationId");
-      if (answer.status === 201 || code === "HOLD_EXPIRED" || code === "ALREADY_PAID") {
-        this.held = this.held.filter((id) => id !== reservationId);
-      }
-      if (answer.status === 201) {
-        // A payment spends the token; after a few, the buyer leaves and a new one comes.
-        this.token = undefined;
-        this.payments += 1;
-        if (this.payments >= PAYMENTS_PER_USER_MAX || this.random.chance(0.2)) {
-          this.nextUser();
-        }
-        return;
-      }
-    }
-    this.onRefused(code);
-  }
-
-  /** A new buyer takes this one's place: a fresh user id, wallet, token and holds. */
-  private nextUser(): void {
-    this.generation += 1;
-    this.payments = 0;
-    this.charges = 0;
-    this.held = [];
-    this.token = undefined;
-  }
-
-  private onRefused(code: string | undefined): void {
-    if (code === "TOKEN_EXPIRED" || code === "TOKEN_INVALID") {
-      this.token = undefined;
     }
   }
 }
@@ -624,180 +439,6 @@ async function bookedSeatsOf(
   return booked;
 }
 
-function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
-  return isDeepStrictEqual(
-    [...a].sort((x, y) => x - y),
-    [...b].sort((x, y) => x - y),
-  );
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Checks of the journals, read after the cluster stopped.
-
-async function checkJournals(journals: readonly string[], record: ClientRecord): Promise<void> {
-  const violation = (message: string): void => record.violation(`journals: ${message}`);
-  const states: EngineState[] = [];
-  for (const [shard, journal] of journals.entries()) {
-    // `npm run journal -- verify` (read-only): every entry decodes, and the snapshot equals a full replay.
-    const output: string[] = [];
-    const code = await runJournalTool(
-      ["verify", "--db", journal],
-      engineReplayModel(Date.now()),
-      journal,
-      (line) => output.push(line),
-    );
-    if (code !== 0) {
-      violation(`shard ${shard}: journal verify exited ${code}: ${output.join(" / ")}`);
-    }
-    const { state } = recoverEngineState(journal, { resumeAtMs: Date.now() });
-    try {
-      checkEngineInvariants(state);
-    } catch (error) {
-      violation(
-        `shard ${shard}: an invariant is broken: ${error instanceof Error ? error.message : String(error)}`,
-      );
-    }
-    for (const saga of state.paymentSagas.sagas.values()) {
-      if (saga.outcome === "PENDING" || !saga.settled) {
-        violation(`shard ${shard}: saga ${saga.paymentId} is ${saga.outcome}, settled ${saga.settled}`);
-      }
-    }
-    states.push(state);
-  }
-  // Reservations and wallets over every shard.
-  const reservations = new Map<
-    string,
-    {
-      userId: string;
-      status: string;
-      paymentId: string | null;
-      amount: number;
-      scheduleId: string;
-      seats: readonly number[];
-    }
-  >();
-  for (const state of states) {
-    for (const schedule of state.schedules.values()) {
-      const sold = new Map<number, string>();
-      const { holds } = schedule;
-      for (let slot = 0; slot < holds.reservationIds.length; slot += 1) {
-        const reservation = findReservation(state, holds.reservationIds[slot] as string);
-        if (reservation === undefined) {
-          continue;
-        }
-        reservations.set(reservation.reservationId, {
-          userId: reservation.userId,
-          status: reservation.status,
-          paymentId: reservation.paymentId,
-          amount: reservation.amount,
-          scheduleId: reservation.scheduleId,
-          seats: reservation.seatNumbers,
-        });
-        if (reservation.status === "CONFIRMED") {
-          for (const seat of reservation.seatNumbers) {
-            if (sold.has(seat)) {
-              violation(`seat ${seat} of ${schedule.scheduleId} sold twice`);
-            }
-            sold.set(seat, reservation.reservationId);
-          }
-        }
-      }
-      const booked: number[] = [];
-      schedule.seats.forEach((status, i) => {
-        if (status === SEAT_BOOKED) {
-          booked.push(i + 1);
-        }
-      });
-      if (!sameNumbers(booked, [...sold.keys()])) {
-        violation(`schedule ${schedule.scheduleId}: ${booked.length} seats booked, ${sold.size} paid`);
-      }
-    }
-  }
-  const debitsOf = new Map<string, { count: number; amount: number }>();
-  const postedPayments = new Set<string>();
-  for (const [shard, state] of states.entries()) {
-    for (const wallet of state.wallets.values()) {
-      const charged = wallet.transactions
-        .filter((t) => t.type === "CHARGE")
-        .reduce((s, t) => s + t.amount, 0);
-      const debits = wallet.transactions.filter((t) => t.type === "PAYMENT");
-      const paid = debits.reduce((s, t) => s + t.amount, 0);
-      if (charged !== wallet.balance + paid) {
-        violation(
-          `wallet ${wallet.userId}: charges ${charged} != balance ${wallet.balance} + payments ${paid}`,
-        );
-      }
-      if ((wallet.pendingFunds?.size ?? 0) > 0) {
-        violation(
-          `wallet ${wallet.userId} on shard ${shard} has ${wallet.pendingFunds?.size} reservations pending`,
-        );
-      }
-      debitsOf.set(wallet.userId, { count: debits.length, amount: paid });
-      for (const [paymentId, outcome] of wallet.fundsOutcomes ?? []) {
-        if (outcome.status !== "POSTED") {
-          continue;
-        }
-        postedPayments.add(paymentId);
-        const reservation = reservations.get(outcome.reservationId);
-        if (reservation?.status !== "CONFIRMED" || reservation.paymentId !== paymentId) {
-          violation(
-            `payment ${paymentId} posted at ${wallet.userId}'s wallet, its reservation is ${reservation?.status}`,
-          );
-        }
-      }
-    }
-  }
-  // Each payment debited once: per user, as many debits (and as much money) as confirmed reservations.
-  const confirmedOf = new Map<string, { count: number; amount: number }>();
-  for (const reservation of reservations.values()) {
-    if (reservation.status === "CONFIRMED") {
-      const sum = confirmedOf.get(reservation.userId) ?? { count: 0, amount: 0 };
-      confirmedOf.set(reservation.userId, { count: sum.count + 1, amount: sum.amount + reservation.amount });
-    }
-  }
-  for (const userId of new Set([...debitsOf.keys(), ...confirmedOf.keys()])) {
-    const debits = debitsOf.get(userId) ?? { count: 0, amount: 0 };
-    const confirmed = confirmedOf.get(userId) ?? { count: 0, amount: 0 };
-    if (!isDeepStrictEqual(debits, confirmed)) {
-      violation(
-        `${userId}: debits ${JSON.stringify(debits)}, confirmed reservations ${JSON.stringify(confirmed)}`,
-      );
-    }
-  }
-  // Every acknowledged write is in the journals.
-  const { acknowledged } = record;
-  const transactions = new Map<string, { type: string; amount: number }>();
-  for (const state of states) {
-    for (const wallet of state.wallets.values()) {
-      for (const line of wallet.transactions) {
-        transactions.set(line.transactionId, line);
-      }
-    }
-  }
-  for (const charge of acknowledged.charges.values()) {
-    const line = transactions.get(charge.transactionId);
-    if (line?.type !== "CHARGE" || line.amount !== charge.amount) {
-      violation(`acknowledged charge ${charge.transactionId} of ${charge.userId} is not journaled`);
-    }
-  }
-  for (const [reservationId, hold] of acknowledged.holds) {
-    const reservation = reservations.get(reservationId);
-    if (reservation?.userId !== hold.userId || !isDeepStrictEqual([...reservation.seats], [...hold.seats])) {
-      violation(`acknowledged hold ${reservationId} is not journaled`);
-    }
-  }
-  for (const [reservationId, payment] of acknowledged.payments) {
-    const reservation = reservations.get(reservationId);
-    if (reservation?.status !== "CONFIRMED" || reservation.paymentId !== payment.paymentId) {
-      violation(`acknowledged payment ${payment.paymentId} is not journaled`);
-    }
-  }
-  for (const reservationId of acknowledged.cancels) {
-    if (reservations.get(reservationId)?.status !== "CANCELLED") {
-      violation(`acknowledged cancel of ${reservationId} is not journaled`);
-    }
-  }
-}
 // ---------------------------------------------------------------------------------------------------
 // The run.
 
@@ -833,38 +474,25 @@ async function restarted(
 }
 
 async function createWorld(baseUrl: string): Promise<World> {
-  const concerts: (World["concerts"][number] | undefined)[] = Array.from({ length: SHARDS }, () => undefined);
+  const concerts: (Concert | undefined)[] = Array.from({ length: SHARDS }, () => undefined);
   for (let attempt = 0; attempt < SHARDS * 3 && concerts.includes(undefined); attempt += 1) {
-    const answer = await send(baseUrl, {
-      kind: "concert",
-      userId: "admin",
-      method: "POST",
-      path: "/api/v1/admin/concerts",
-      bearer: ADMIN_TOKEN,
-      body: {
-        title: `Cluster Crash ${attempt}`,
-        schedules: SCHEDULE_SEATS.map((seatCount, i) => ({
-          startsAt: new Date(Date.UTC(2031, 0, 1 + i, 19)).toISOString(),
-          seatCount,
-          price: SEAT_PRICE_WON,
-        })),
-      },
-    });
-    const concertId = "status" in answer ? field<string>(answer.body, "concertId") : undefined;
-    const schedules =
-      "status" in answer ? field<{ scheduleId: string }[]>(answer.body, "schedules") : undefined;
-    if (concertId === undefined || schedules === undefined) {
+    const answer = await send(
+      baseUrl,
+      createConcertRequest(`Cluster Crash ${attempt}`, LOAD_MIX, ADMIN_TOKEN),
+    );
+    const concert = createdConcert(answer);
+    if (concert === undefined) {
       throw new Error(`could not create a concert: ${JSON.stringify(answer)}`);
     }
-    const shard = shardOfKey(concertId);
+    const shard = shardOfKey(concert.concertId);
     if (shard !== undefined && concerts[shard] === undefined) {
-      concerts[shard] = { concertId, scheduleIds: schedules.map((s) => s.scheduleId) };
+      concerts[shard] = concert;
     }
   }
   if (concerts.includes(undefined)) {
     throw new Error("round robin did not place a concert on every shard");
   }
-  return { concerts: concerts as World["concerts"] };
+  return { concerts: concerts as Concert[] };
 }
 
 function clusterEnv(): NodeJS.ProcessEnv {
@@ -874,14 +502,7 @@ function clusterEnv(): NodeJS.ProcessEnv {
     SEED_DEMO: "false",
     LOG_LEVEL: "warn",
     HOLD_TTL_MS: String(HOLD_TTL_MS),
-    // Everyone is admitted at once: the waiting room is not what this test is about.
-    QUEUE_MAX_ACTIVE: "100000",
-    QUEUE_ADMIT_BATCH: "10000",
-    QUEUE_ADMIT_INTERVAL_MS: "100",
-    QUEUE_ACTIVE_TTL_MS: "600000",
-    QUEUE_WAIT_IDLE_TTL_MS: "600000",
-    // Snapshots now and then, so some kills land while one is written.
-    SNAPSHOT_EVERY_EVENTS: "400",
+    ...LOAD_SERVER_ENV,
     SHARD_SECRET: undefined,
   };
 }
@@ -905,20 +526,22 @@ export async function runClusterCrash(options: ClusterCrashOptions): Promise<Clu
   const baseUrl = cluster.url;
   const record = new ClientRecord((userId) => walletShardOf(userId, SHARDS));
   const kills: { atMs: number; shard: number }[] = [];
+  const client = (request: Request): Promise<Answer> => record.exchange(baseUrl, request);
+  let vus: VirtualUser[] = [];
   let loadMs = 0;
   let checksMs = 0;
   try {
     const world = await createWorld(baseUrl);
-    const vus = Array.from(
+    vus = Array.from(
       { length: users },
-      (_, i) => new VirtualUser(`cc${i}`, seededRandom(random.int(1, 2 ** 31)), world),
+      (_, i) => new VirtualUser(`cc${i}`, seededRandom(random.int(1, 2 ** 31)), world, LOAD_MIX),
     );
     const loadStartedMs = Date.now();
     // The load pauses while a restart is checked; the pauses do not count towards its duration.
     let endMs = loadStartedMs + durationMs;
     while (Date.now() < endMs && record.violations.length === 0) {
       let stopped = false;
-      const load = Promise.all(vus.map((vu) => vu.run(baseUrl, record, () => stopped)));
+      const load = Promise.all(vus.map((vu) => vu.run(client, () => stopped)));
       const waitMs = random.int(killEveryMsMin, killEveryMsMax);
       const shard = random.int(0, SHARDS - 1);
       await sleep(Math.min(waitMs, Math.max(0, endMs - Date.now())));
@@ -969,10 +592,10 @@ export async function runClusterCrash(options: ClusterCrashOptions): Promise<Clu
   } finally {
     await cluster.stop();
   }
-  await checkJournals(
-    cluster.shards.map((shard) => shard.journal),
-    record,
-  );
+  const journals = cluster.shards.map((shard) => shard.journal);
+  for (const violation of await checkClusterJournals(journals, record.acknowledged)) {
+    record.violation(`journals: ${violation}`);
+  }
   const violations = [...record.violations];
   if (violations.length === 0 && options.keepDir !== true) {
     fs.rmSync(dataDir, { recursive: true, force: true });
@@ -992,12 +615,14 @@ export async function runClusterCrash(options: ClusterCrashOptions): Promise<Clu
     acknowledgedWrites: Object.values(acknowledgedByKind).reduce((s, n) => s + n, 0),
     crossShardPayments: record.crossShard,
     sameShardPayments: record.sameShard,
-    retries: record.retries,
+    retries: vus.reduce((sum, vu) => sum + vu.retries, 0),
     unavailable: record.unavailable,
     outcomes: Object.fromEntries([...record.outcomes].sort((a, b) => b[1] - a[1])),
     loadMs,
     durationMs: Date.now() - startedMs,
     dir: dataDir,
+    journals,
+    acknowledged,
     violations,
   };
 }

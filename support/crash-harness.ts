@@ -9,11 +9,25 @@ import { SEAT_BOOKED } from "../src/engine/schedule.ts";
 import { viewToken } from "../src/engine/waiting-room/index.ts";
 import { chargeView, paymentView, reservationView } from "../src/http/views.ts";
 import { recoverEngineState } from "../src/persistence/recovery.ts";
-import { field, requestInit } from "./http.ts";
+import { field } from "./http.ts";
 import { seededRandom, type Random } from "../src/engine/seeded-random.ts";
 import { startServer, type ServerProcess } from "./server-process.ts";
 import { tempDir } from "./temp-dir.ts";
 import { REQUEST_FINGERPRINT } from "../src/engine/idempotency.ts";
+import {
+  createConcertRequest,
+  createdConcert,
+  errorCode,
+  is2xx,
+  LOAD_SERVER_ENV,
+  send,
+  VirtualUser,
+  type Client,
+  type Concert,
+  type Kind,
+  type LoadMix,
+  type Request,
+} from "./virtual-user.ts";
 
 /**
  * The crash loop: the server as a child process on a temporary journal, mixed concurrent load over
@@ -32,8 +46,16 @@ export const HOLD_TTL_MS = 4_000;
 /** Four schedules: one small and hot (seat races), three roomy (bookings go through). */
 export const SCHEDULE_SEATS: readonly number[] = [12, 500, 500, 500];
 export const SEAT_PRICE_WON = 10_000;
-/** A bound on one request, so a wedged server fails the run instead of hanging it. */
-const REQUEST_TIMEOUT_MS = 15_000;
+/** Charges, holds and payments mostly, a few polls, and now and then the same new charge twice at once. */
+const LOAD_MIX: LoadMix = {
+  scheduleSeats: SCHEDULE_SEATS,
+  seatPriceWon: SEAT_PRICE_WON,
+  chargeSeatsMax: 12,
+  shares: { poll: 0.07, charge: 0.23, hold: 0.32, pay: 0.18, cancel: 0.1 },
+  hotHoldChance: 0.3,
+  twinChargeChance: 0.15,
+  leaveAfterPaymentChance: 0.4,
+};
 /** Acknowledged keyed requests from earlier cycles replayed after each restart (the latest are all replayed). */
 const OLDER_REPLAYS_PER_CYCLE_MAX = 150;
 /** Replays sent at once after a restart. */
@@ -80,19 +102,6 @@ export interface CrashLoopReport {
 // ---------------------------------------------------------------------------------------------------
 // What the clients sent and were told.
 
-export type Kind = "concert" | "issue" | "poll" | "charge" | "hold" | "pay" | "cancel";
-
-export interface Request {
-  readonly kind: Kind;
-  readonly userId: string;
-  readonly method: string;
-  readonly path: string;
-  readonly body?: unknown;
-  readonly token?: string;
-  readonly key?: string;
-  readonly bearer?: string;
-}
-
 interface Exchange extends Request {
   readonly id: number;
   readonly cycle: number;
@@ -103,42 +112,6 @@ interface Exchange extends Request {
   status?: number;
   response?: unknown;
   error?: string;
-}
-
-/** An answer, or why none came (the connection failed or timed out). */
-export type Answer = { readonly status: number; readonly body: unknown } | { readonly error: string };
-
-/** Sends one request over HTTP (bounded by a timeout); never throws. Also used by the cluster crash test. */
-export async function send(baseUrl: string, request: Request): Promise<Answer> {
-  const init = requestInit(request.method, {
-    body: request.body,
-    token: request.bearer ?? request.token,
-    idempotencyKey: request.key,
-  });
-  try {
-    const response = await fetch(baseUrl + request.path, {
-      ...init,
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-    });
-    const text = await response.text();
-    return { status: response.status, body: text.length > 0 ? (JSON.parse(text) as unknown) : undefined };
-  } catch (error) {
-    const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : "";
-    return { error: `${error instanceof Error ? error.message : String(error)}${cause}` };
-  }
-}
-
-export const is2xx = (status: number | undefined): boolean =>
-  status !== undefined && status >= 200 && status < 300;
-
-export function errorCode(body: unknown): string | undefined {
-  if (typeof body === "object" && body !== null && "error" in body) {
-    const error = body.error;
-    if (typeof error === "object" && error !== null && "code" in error) {
-      return typeof error.code === "string" ? error.code : undefined;
-    }
-  }
-  return undefined;
 }
 
 /** The record of every exchange, and the checks that can be made as answers arrive. */
@@ -184,6 +157,16 @@ class Ledger {
     return exchange;
   }
 
+  /** A virtual user's way to the server at `baseUrl`, recording every exchange here. */
+  clientOf(baseUrl: string): Client {
+    return async (request) => {
+      const exchange = await this.exchange(baseUrl, request);
+      return exchange.status === undefined
+        ? { error: exchange.error ?? "no answer" }
+        : { status: exchange.status, body: exchange.response };
+    };
+  }
+
   /** What every answer must satisfy, whatever happened before it. */
   private checkAnswer(exchange: Exchange): void {
     const { status = 0, response } = exchange;
@@ -217,196 +200,6 @@ class Ledger {
 
 function keyId(userId: string, key: string): string {
   return `${userId}\u0000${key}`;
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Virtual users.
-
-interface World {
-  readonly concertId: string;
-  readonly scheduleIds: readonly string[];
-}
-
-/**
- * One client: it takes a token, charges, holds, pays and cancels, retries with the same key what got
- * no answer, and sometimes repeats an answered request to see that the answer does not change.
- */
-class VirtualUser {
-  private generation = 0;
-  private token: string | undefined;
-  private held: string[] = [];
-  /** Keyed requests that got no answer: a careful client sends them again, same key, same body. */
-  private readonly pending: Request[] = [];
-  /** Answered keyed requests, for repeats. */
-  private readonly answered: Request[] = [];
-  private keys = 0;
-
-  constructor(
-    private readonly name: string,
-    private readonly random: Random,
-    private readonly world: World,
-  ) {}
-
-  get userId(): string {
-    return `${this.name}g${this.generation}`;
-  }
-
-  /** Runs requests one after another until `stopped()` says the server is gone. */
-  async run(baseUrl: string, ledger: Ledger, stopped: () => boolean): Promise<void> {
-    while (!stopped()) {
-      await this.step(baseUrl, ledger);
-    }
-  }
-
-  private newKey(): string {
-    this.keys += 1;
-    return `${this.userId}-k${this.keys}`;
-  }
-
-  private async step(baseUrl: string, ledger: Ledger): Promise<void> {
-    const r = this.random;
-    const retry = this.pending.length > 0 && r.chance(0.5) ? this.pending.shift() : undefined;
-    if (retry !== undefined) {
-      await this.sendKeyed(baseUrl, ledger, retry);
-      return;
-    }
-    if (this.token === undefined) {
-      const exchange = await ledger.exchange(baseUrl, {
-        kind: "issue",
-        userId: this.userId,
-        method: "POST",
-        path: "/api/v1/queue/tokens",
-        body: { userId: this.userId, concertId: this.world.concertId },
-      });
-      if (is2xx(exchange.status)) {
-        this.token = field<string>(exchange.response, "token");
-      }
-      return;
-    }
-    const roll = r.next();
-    if (roll < 0.07) {
-      const exchange = await ledger.exchange(baseUrl, {
-        kind: "poll",
-        userId: this.userId,
-        method: "GET",
-        path: "/api/v1/queue/tokens/current",
-        token: this.token,
-      });
-      this.onTokenRefused(exchange);
-    } else if (roll < 0.3) {
-      const request = this.charge(r.int(1, 12) * SEAT_PRICE_WON);
-      if (r.chance(0.15)) {
-        // The same new request twice at once: the second must get the first one's answer.
-        await Promise.all([this.sendKeyed(baseUrl, ledger, request), ledger.exchange(baseUrl, request)]);
-      } else {
-        await this.sendKeyed(baseUrl, ledger, request);
-      }
-    } else if (roll < 0.62) {
-      const hot = r.chance(0.3);
-      const scheduleIndex = hot ? 0 : r.int(1, this.world.scheduleIds.length - 1);
-      const seatsMax = SCHEDULE_SEATS[scheduleIndex] ?? 1;
-      const count = r.int(1, 2);
-      const seats = new Set<number>();
-      while (seats.size < count) {
-        seats.add(r.int(1, seatsMax));
-      }
-      await this.sendKeyed(baseUrl, ledger, {
-        kind: "hold",
-        userId: this.userId,
-        method: "POST",
-        path: "/api/v1/reservations",
-        body: { scheduleId: this.world.scheduleIds[scheduleIndex], seatNumbers: [...seats] },
-        token: this.token,
-        key: this.newKey(),
-      });
-    } else if (roll < 0.8 && this.held.length > 0) {
-      await this.sendKeyed(baseUrl, ledger, {
-        kind: "pay",
-        userId: this.userId,
-        method: "POST",
-        path: "/api/v1/payments",
-        body: { reservationId: r.pick(this.held) },
-        token: this.token,
-        key: this.newKey(),
-      });
-    } else if (roll < 0.9 && this.held.length > 0) {
-      const reservationId = r.pick(this.held);
-      const exchange = await ledger.exchange(baseUrl, {
-        kind: "cancel",
-        userId: this.userId,
-        method: "DELETE",
-        path: `/api/v1/reservations/${reservationId}`,
-        token: this.token,
-      });
-      if (exchange.status === 200 || errorCode(exchange.response) === "RESERVATION_NOT_HELD") {
-        this.held = this.held.filter((id) => id !== reservationId);
-      }
-      this.onTokenRefused(exchange);
-    } else if (this.answered.length > 0) {
-      // A repeat of an answered request, as a client does that lost the answer.
-      await this.sendKeyed(baseUrl, ledger, r.pick(this.answered));
-    } else {
-      await this.sendKeyed(baseUrl, ledger, this.charge(SEAT_PRICE_WON));
-    }
-  }
-
-  private charge(amount: number): Request {
-    return {
-      kind: "charge",
-      userId: this.userId,
-      method: "POST",
-      path: `/api/v1/users/${this.userId}/balance/charge`,
-      body: { amount },
-      key: this.newKey(),
-    };
-  }
-
-  private async sendKeyed(baseUrl: string, ledger: Ledger, request: Request): Promise<void> {
-    const exchange = await ledger.exchange(baseUrl, request);
-    if (exchange.status === undefined) {
-      this.pending.push(request);
-      return;
-    }
-    if (this.answered.length < 50) {
-      this.answered.push(request);
-    } else {
-      this.answered[this.random.int(0, 49)] = request;
-    }
-    // The rest only applies to what this user still acts as.
-    if (request.userId !== this.userId) {
-      return;
-    }
-    const code = errorCode(exchange.response);
-    if (request.kind === "hold" && exchange.status === 201) {
-      const reservationId = field<string>(exchange.response, "reservationId");
-      if (reservationId !== undefined && !this.held.includes(reservationId)) {
-        this.held.push(reservationId);
-      }
-    }
-    if (request.kind === "pay") {
-      const reservationId = field<string>(request.body, "reservationId");
-      if (exchange.status === 201 || code === "HOLD_EXPIRED" || code === "ALREADY_PAID") {
-        this.held = this.held.filter((id) => id !== reservationId);
-      }
-      if (exchange.status === 201) {
-        // A payment ends its token; now and then the buyer leaves and a new one takes the seat.
-        this.token = undefined;
-        if (this.random.chance(0.4)) {
-          this.generation += 1;
-          this.held = [];
-        }
-        return;
-      }
-    }
-    this.onTokenRefused(exchange);
-  }
-
-  private onTokenRefused(exchange: Exchange): void {
-    const code = errorCode(exchange.response);
-    if (code === "TOKEN_EXPIRED" || code === "TOKEN_INVALID") {
-      this.token = undefined;
-    }
-  }
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -467,18 +260,17 @@ function fingerprintOf(request: Request): string | undefined {
  * clients send carries a key, so the ledger, the reservations and the key records must match one to
  * one, and nothing may be there that no client asked for.
  */
-function checkState(state: EngineState, ledger: Ledger, world: World, nowMs: number): StateCheck {
+function checkState(state: EngineState, ledger: Ledger, concert: Concert, nowMs: number): StateCheck {
   const violation = (message: string): void => ledger.violation(`after cycle ${ledger.cycle}: ${message}`);
   try {
     checkEngineInvariants(state);
   } catch (error) {
     violation(`an invariant is broken: ${error instanceof Error ? error.message : String(error)}`);
   }
-  const concert = state.catalog.concerts.get(world.concertId);
-  if (concert === undefined) {
-    violation(`the concert ${world.concertId} created at the start is gone`);
+  if (!state.catalog.concerts.has(concert.concertId)) {
+    violation(`the concert ${concert.concertId} created at the start is gone`);
   }
-  const room = state.waitingRooms.get(world.concertId);
+  const room = state.waitingRooms.get(concert.concertId);
 
   let acknowledged = 0;
   const cancelled = new Set<string>();
@@ -686,7 +478,7 @@ async function checkAfterRestart(
   state: EngineState,
   lastSeq: number,
   ledger: Ledger,
-  world: World,
+  concert: Concert,
   random: Random,
 ): Promise<number> {
   const violation = (message: string): void => ledger.violation(`after restart ${ledger.cycle}: ${message}`);
@@ -763,7 +555,7 @@ async function checkAfterRestart(
     }
   }
   const booked = bookedSeats(state);
-  for (const scheduleId of world.scheduleIds) {
+  for (const scheduleId of concert.scheduleIds) {
     const answer = await send(server.baseUrl, {
       kind: "poll",
       userId: "-",
@@ -805,39 +597,19 @@ function serverEnv(databasePath: string): Record<string, string> {
     ADMIN_TOKEN,
     SEED_DEMO: "false",
     HOLD_TTL_MS: String(HOLD_TTL_MS),
-    // Everyone is admitted at once: the waiting room is not what this test is about.
-    QUEUE_MAX_ACTIVE: "100000",
-    QUEUE_ADMIT_BATCH: "10000",
-    QUEUE_ADMIT_INTERVAL_MS: "100",
-    QUEUE_ACTIVE_TTL_MS: "600000",
-    QUEUE_WAIT_IDLE_TTL_MS: "600000",
-    // Snapshots now and then, so some kills land while one is written.
-    SNAPSHOT_EVERY_EVENTS: "400",
+    ...LOAD_SERVER_ENV,
   };
 }
 
-async function createWorld(server: ServerProcess, ledger: Ledger): Promise<World> {
-  const exchange = await ledger.exchange(server.baseUrl, {
-    kind: "concert",
-    userId: "admin",
-    method: "POST",
-    path: "/api/v1/admin/concerts",
-    bearer: ADMIN_TOKEN,
-    body: {
-      title: "Crash Loop Live",
-      schedules: SCHEDULE_SEATS.map((seatCount, i) => ({
-        startsAt: new Date(Date.UTC(2031, 0, 1 + i, 19)).toISOString(),
-        seatCount,
-        price: SEAT_PRICE_WON,
-      })),
-    },
-  });
-  const concertId = field<string>(exchange.response, "concertId");
-  const schedules = field<{ scheduleId: string }[]>(exchange.response, "schedules");
-  if (exchange.status !== 201 || concertId === undefined || schedules === undefined) {
-    throw new Error(`could not create the concert: ${exchange.status} ${JSON.stringify(exchange.response)}`);
+async function createConcert(server: ServerProcess, ledger: Ledger): Promise<Concert> {
+  const answer = await ledger.clientOf(server.baseUrl)(
+    createConcertRequest("Crash Loop Live", LOAD_MIX, ADMIN_TOKEN),
+  );
+  const concert = createdConcert(answer);
+  if (concert === undefined) {
+    throw new Error(`could not create the concert: ${JSON.stringify(answer)}`);
   }
-  return { concertId, scheduleIds: schedules.map((s) => s.scheduleId) };
+  return concert;
 }
 
 /** Runs the crash loop; the report's `violations` is empty when every check held. */
@@ -862,17 +634,18 @@ export async function runCrashLoop(options: CrashLoopOptions): Promise<CrashLoop
   let replaysChecked = 0;
   let acknowledged = 0;
   try {
-    const world = await createWorld(server, ledger);
+    const concert = await createConcert(server, ledger);
     const vus = Array.from(
       { length: users },
-      (_, i) => new VirtualUser(`vu${i}`, seededRandom(random.int(1, 2 ** 31)), world),
+      (_, i) =>
+        new VirtualUser(`vu${i}`, seededRandom(random.int(1, 2 ** 31)), { concerts: [concert] }, LOAD_MIX),
     );
     for (let cycle = 1; cycle <= cycles; cycle += 1) {
       ledger.cycle = cycle;
       const killAfterMs = random.int(killAfterMsMin, killAfterMsMax);
       let stopped = false;
-      const baseUrl = server.baseUrl;
-      const load = Promise.all(vus.map((vu) => vu.run(baseUrl, ledger, () => stopped)));
+      const client = ledger.clientOf(server.baseUrl);
+      const load = Promise.all(vus.map((vu) => vu.run(client, () => stopped)));
       await new Promise((resolve) => setTimeout(resolve, killAfterMs));
       // No new request starts after this point; the ones in flight die with the server.
       stopped = true;
@@ -887,13 +660,13 @@ export async function runCrashLoop(options: CrashLoopOptions): Promise<CrashLoop
       options.afterKill?.(databasePath, cycle);
       const recovered = recoverEngineState(databasePath, { resumeAtMs: Date.now() });
       lastSeq = recovered.lastSeq;
-      const check = checkState(recovered.state, ledger, world, Date.now());
+      const check = checkState(recovered.state, ledger, concert, Date.now());
       unanswered += check.unanswered;
       unansweredApplied += check.unansweredApplied;
       acknowledged = check.acknowledged;
 
       server = await startServer({ env: serverEnv(databasePath) });
-      replaysChecked += await checkAfterRestart(server, recovered.state, lastSeq, ledger, world, random);
+      replaysChecked += await checkAfterRestart(server, recovered.state, lastSeq, ledger, concert, random);
       log(
         `cycle ${cycle}/${cycles}: killed after ${killAfterMs} ms at seq ${lastSeq}; ` +
           `${ledger.exchanges.length} requests so far, ${acknowledged} acknowledged writes checked, ` +
@@ -909,7 +682,7 @@ export async function runCrashLoop(options: CrashLoopOptions): Promise<CrashLoop
     }
     const final = recoverEngineState(databasePath, { resumeAtMs: Date.now() });
     lastSeq = final.lastSeq;
-    acknowledged = checkState(final.state, ledger, world, Date.now()).acknowledged;
+    acknowledged = checkState(final.state, ledger, concert, Date.now()).acknowledged;
   } finally {
     await server.stop("SIGKILL");
   }
