@@ -2842,7 +2842,13 @@ export interface operations {
                     };
                 };
             };
-            /** @description `ALREADY_PAID`: The reservation is already paid. */
+            /**
+             * @description `ALREADY_PAID`: The reservation is already paid.
+             *
+             *     `PAYMENT_IN_PROGRESS`: Another payment of this reservation is under way, or (in a cluster) this payment waits for the shard of the payer's wallet and goes on; retry with the same Idempotency-Key to get its outcome, or after it ends.
+             *
+             *     `FUNDS_PENDING_LIMIT_REACHED`: The wallet already has as many payments in flight as it may; the payment was aborted and no money was taken.
+             */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
@@ -2852,7 +2858,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"] & {
                         error: {
                             /** @enum {string} */
-                            code: "ALREADY_PAID";
+                            code: "ALREADY_PAID" | "PAYMENT_IN_PROGRESS" | "FUNDS_PENDING_LIMIT_REACHED";
                         };
                     };
                 };

@@ -125,6 +125,9 @@ const pay = createRoute(
         "ALREADY_PAID",
         "HOLD_EXPIRED",
         "IDEMPOTENCY_KEY_REUSED",
+        // Only in a cluster, when the payer's wallet is on another shard (README, "Payments across shards").
+        "PAYMENT_IN_PROGRESS",
+        "FUNDS_PENDING_LIMIT_REACHED",
       ],
     },
   ),
