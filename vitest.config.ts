@@ -19,7 +19,12 @@ export default defineConfig({
       { extends: true, test: { name: "node", include: ["tests/**/*.test.ts"] } },
       {
         extends: true,
-        test: { name: "cluster", include: CONTRACT_SUITES, env: { HARNESS_TARGET: "cluster" } },
+        test: {
+          name: "cluster",
+          include: CONTRACT_SUITES,
+          env: { HARNESS_TARGET: "cluster" },
+          globalSetup: ["tests/support/debian-packages.ts", "tests/support/shard-bundle.ts"],
+        },
       },
     ],
   },

@@ -185,12 +185,15 @@ export function shardRoutes(
     const inPath = KEY_IN_PATH.exec(path)?.[1];
     // The key the router sends this request by (haproxy-config.ts): a cancel's token (its shard asks
     // the reservation's, Engine.refuseAbsent), else an id in the path, else the token.
+    const byToken = {
+      owner: tokenOwner,
+      what: "the queue token of concert",
+      key: token?.split(".")[0] ?? "",
+    };
     const routedBy =
-      method === "DELETE" && tokenOwner !== undefined
-        ? { owner: tokenOwner, what: "the queue token of concert", key: token?.split(".")[0] ?? "" }
-        : inPath !== undefined
-          ? { owner: ownerOf(inPath), what: "id", key: inPath }
-          : { owner: tokenOwner, what: "the queue token of concert", key: token?.split(".")[0] ?? "" };
+      (method === "DELETE" && tokenOwner !== undefined) || inPath === undefined
+        ? byToken
+        : { owner: ownerOf(inPath), what: "id", key: inPath };
     if (routedBy.owner !== undefined && routedBy.owner !== me) {
       return refuseForeign(c, routedBy.what, routedBy.key, routedBy.owner);
     }

@@ -11,13 +11,15 @@ import {
 import { readResult, requestInit } from "../../support/http.ts";
 import { tempDir } from "../../support/temp-dir.ts";
 import { checkAnswer, type Harness, type HarnessSettings } from "./app-harness.ts";
+import { SHARD_BUNDLE_ENV } from "./shard-bundle.ts";
 
 /**
  * The contract suites' cluster target (HARNESS_TARGET=cluster): what `npm run cluster` starts, 3
  * shard processes behind a real HAProxy on loopback, each on its own journal, all on one simulated
  * clock that only moves when the test says so (SIMULATED_CLOCK_START_MS, POST /internal/v1/clock).
  * Every request goes through HAProxy as a client's would; only the clock and the journal seqs are
- * read from the shards directly.
+ * read from the shards directly. The shards run the cluster project's bundle of `src/main.ts`
+ * (shard-bundle.ts) when there is one.
  */
 
 export const CLUSTER_HARNESS_SHARDS = 3;
@@ -84,6 +86,7 @@ export async function startClusterHarness(settings: HarnessSettings, startMs: nu
       port: await freePort(),
       env: clusterEnv(settings, secret, nowMs),
       output: "files",
+      shardMain: process.env[SHARD_BUNDLE_ENV],
     });
   let cluster = await boot();
 
