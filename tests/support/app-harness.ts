@@ -142,10 +142,6 @@ export function checkAnswer(method: string, url: string, result: HttpResult, err
   return result;
 }
 
-function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
-
 /** The in-process target: one engine and its app, on a simulated clock. */
 export async function startHarness(given: HarnessOptions = {}): Promise<InProcessHarness> {
   const { adminToken, journalWriter, holdTtlMs, mailboxDepthMax, ...waitingRoom } = settingsOf(given);
@@ -166,10 +162,8 @@ export async function startHarness(given: HarnessOptions = {}): Promise<InProces
     );
 
   let running = await boot();
-  const settle = async (): Promise<void> => {
-    await nextTurn();
-    await running.engine.whenIdle();
-  };
+  // whenIdle yields a turn before it looks, so what the caller just posted has been taken in.
+  const settle = (): Promise<void> => running.engine.whenIdle();
 
   let closed = false;
   return {
